@@ -1,0 +1,19 @@
+import type { BootControl } from "../boot/boot-control";
+import type { DeviceProvider } from "./io";
+import type { Clock, TimerService } from "./timer";
+
+/**
+ * Everything the firmware may touch, handed in by the host that runs it: the
+ * ESP32 platform (firmware/platform/esp32) or the simulator (sim/). The
+ * composition root receives it; no firmware module reaches for a global.
+ */
+export interface Host {
+  /** "esp32" on the device, "sim" in the simulator. */
+  readonly platform: string;
+  readonly device: DeviceProvider;
+  readonly timer: TimerService;
+  readonly clock: Clock;
+  readonly boot: BootControl;
+  /** One line of diagnostic output (Moddable `trace`, the simulator's console). */
+  readonly log: (line: string) => void;
+}

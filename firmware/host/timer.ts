@@ -1,0 +1,21 @@
+/**
+ * Moddable's `timer` module: callbacks on the event loop, the only way firmware
+ * waits. A global setTimeout does not exist on the device.
+ */
+export interface TimerId {
+  readonly __timer: unique symbol;
+}
+
+export type TimerCallback = (id: TimerId) => void;
+
+export interface TimerService {
+  set(callback: TimerCallback, interval?: number, repeat?: number): TimerId;
+  repeat(callback: TimerCallback, interval: number): TimerId;
+  schedule(id: TimerId, interval?: number, repeat?: number): void;
+  clear(id: TimerId | undefined): void;
+}
+
+/** Monotonic milliseconds since boot (Moddable `Time.ticks`). */
+export interface Clock {
+  ticks(): number;
+}

@@ -1,0 +1,41 @@
+/*
+ * fieldnode boot control: the few ESP-IDF calls that take or return partition
+ * pointers, wrapped as plain C functions so XS FFI (mc/ffi) can call them.
+ * Calls with scalar signatures (esp_restart, esp_reset_reason,
+ * esp_ota_mark_app_valid_cancel_rollback, ...) are declared directly in the
+ * manifest instead.
+ */
+#include <stdint.h>
+#include "esp_ota_ops.h"
+#include "esp_task_wdt.h"
+
+int32_t fieldnode_running_state(void)
+{
+	esp_ota_img_states_t state;
+	const esp_partition_t *running = esp_ota_get_running_partition();
+	if (!running)
+		return -1;
+	if (ESP_OK != esp_ota_get_state_partition(running, &state))
+		return (int32_t)ESP_OTA_IMG_UNDEFINED;
+	return (int32_t)state;
+}
+
+const char *fieldnode_running_label(void)
+{
+	const esp_partition_t *running = esp_ota_get_running_partition();
+	return running ? running->label : "unknown";
+}
+
+/* Subscribes the task running the XS event loop to the task watchdog once. */
+int32_t fieldnode_watchdog_subscribe(void)
+{
+	esp_err_t err = esp_task_wdt_status(NULL);
+	if (ESP_ERR_NOT_FOUND == err)
+		err = esp_task_wdt_add(NULL);
+	return (int32_t)err;
+}
+
+int32_t fieldnode_watchdog_feed(void)
+{
+	return (int32_t)esp_task_wdt_reset();
+}

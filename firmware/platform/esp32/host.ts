@@ -1,0 +1,26 @@
+import device from "embedded:provider/builtin";
+import Time from "time";
+import Timer from "timer";
+import type { Host } from "../../host/host";
+import type { TimerId, TimerService } from "../../host/timer";
+import { createEsp32BootControl } from "./boot-control";
+
+/** Moddable's Timer handles are host objects; the firmware only passes them back. */
+const timer: TimerService = {
+  set: (callback, interval, repeat) => Timer.set(callback as never, interval, repeat) as unknown as TimerId,
+  repeat: (callback, interval) => Timer.repeat(callback as never, interval) as unknown as TimerId,
+  schedule: (id, interval, repeat) => Timer.schedule(id as never, interval, repeat),
+  clear: (id) => Timer.clear(id as never),
+};
+
+/** The ESP32 host: Moddable's ECMA-419 host provider plus the ESP-IDF ports. */
+export function createEsp32Host(): Host {
+  return {
+    platform: "esp32",
+    device,
+    timer,
+    clock: { ticks: () => Time.ticks },
+    boot: createEsp32BootControl(),
+    log: (line) => trace(line, "\n"),
+  };
+}
