@@ -1,0 +1,5 @@
+/**
+ * Imports every command module once, for their registerCommand side effect.
+ * Add new commands here, one line each.
+ */
+export {};
