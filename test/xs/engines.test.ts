@@ -1,0 +1,92 @@
+/**
+ * The XS engine suite: every test/xs/scenarios/*.scenario.ts is bundled once
+ * and run on Node (vm) and on the real XS engine; each scenario must run
+ * without error on both and produce deep-equal results.
+ *
+ * One XS worker (and one child process) per scenario file, all files at once:
+ * a worker per file keeps files from seeing each other's globals and module
+ * state, and a crash (XS stack overflow kills the worker) loses one file, not
+ * the suite; running them concurrently keeps the cost of a worker (~0.5 s of
+ * Node + SES startup) off the total.
+ */
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assertXsnapWorkerBuilt,
+  bundleScenarioFile,
+  compareOutcomes,
+  formatSummary,
+  runOnNode,
+  runOnXs,
+  type EngineOutcome,
+  type Results,
+  type ScenarioComparison,
+  type ScenarioOutcome,
+} from "./harness/index";
+
+const SCENARIO_DIR = fileURLToPath(new URL("./scenarios/", import.meta.url));
+const SUFFIX = ".scenario.ts";
+const files = readdirSync(SCENARIO_DIR)
+  .filter((name) => name.endsWith(SUFFIX))
+  .sort()
+  .map((name) => ({ label: name.slice(0, -SUFFIX.length), path: path.join(SCENARIO_DIR, name) }));
+
+const rowsByFile = new Map<string, ScenarioComparison[]>();
+
+async function outcome(run: Promise<Results>): Promise<EngineOutcome> {
+  try {
+    return { ran: true, results: await run };
+  } catch (error) {
+    return { ran: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** "ok", or what went wrong: the assertion diff then shows the reason. */
+function verdict(result: ScenarioOutcome): string {
+  if (result === undefined) return "missing: the engine did not report this scenario";
+  return result.ok ? "ok" : result.error;
+}
+
+describe("XS engine suite", () => {
+  beforeAll(() => {
+    assertXsnapWorkerBuilt();
+  });
+
+  afterAll(() => {
+    const rows = files.flatMap((file) => rowsByFile.get(file.label) ?? []);
+    console.log(formatSummary(rows));
+  });
+
+  it("finds scenario files", () => {
+    expect(files.map((file) => file.label)).not.toEqual([]);
+  });
+
+  for (const file of files) {
+    it.concurrent(`${file.label}: scenarios agree on XS and Node`, async ({ expect }) => {
+      let script: string;
+      try {
+        script = await bundleScenarioFile(file.path);
+      } catch (error) {
+        const failed: EngineOutcome = { ran: false, error: `bundle failed: ${String(error)}` };
+        rowsByFile.set(file.label, compareOutcomes(file.label, failed, failed));
+        throw error;
+      }
+      const [node, xs] = await Promise.all([
+        outcome(runOnNode(script)),
+        outcome(runOnXs(script, { name: file.label })),
+      ]);
+      const rows = compareOutcomes(file.label, node, xs);
+      rowsByFile.set(file.label, rows);
+
+      for (const row of rows) {
+        expect.soft(verdict(row.node), `${row.scenario} on Node`).toBe("ok");
+        expect.soft(verdict(row.xs), `${row.scenario} on XS`).toBe("ok");
+        if (row.node?.ok === true && row.xs?.ok === true) {
+          expect.soft(row.xs.value, `${row.scenario}: XS result differs from Node`).toEqual(row.node.value);
+        }
+      }
+    });
+  }
+});
