@@ -1,4 +1,6 @@
 import { BUILD_FAULT, FIRMWARE_VERSION } from "./build-info";
+import { RecordStore } from "./config/record-store";
+import { Settings } from "./config/settings";
 import type { Host } from "./host/host";
 import type { DigitalIO } from "./host/io";
 import type { TimerId } from "./host/timer";
@@ -10,6 +12,7 @@ export const HEARTBEAT_INTERVAL_MS = 500;
 
 export interface FieldNode {
   readonly version: string;
+  readonly settings: Settings;
   /** Releases every timer and IO object the firmware opened. */
   stop(): void;
 }
@@ -29,6 +32,12 @@ export function start(host: Host): FieldNode {
     // A test build: what a null dereference in a bad release looks like.
     throw new Error("deliberate crash at boot (test build)");
   }
+
+  // Configuration lives in its own partition, untouched by updates, and is
+  // written whole or not at all (RecordStore), so a power cut never loses it.
+  const settings = new Settings(new RecordStore(host.flash.open({ path: "settings" })), host.log);
+  const sequence = settings.load();
+  host.log(sequence > 0 ? `settings: loaded record ${sequence}` : "settings: none stored, using defaults");
 
   const timers: TimerId[] = [];
   let led: DigitalIO | undefined;
@@ -56,6 +65,7 @@ export function start(host: Host): FieldNode {
 
   return {
     version: FIRMWARE_VERSION,
+    settings,
     stop() {
       for (const id of timers) host.timer.clear(id);
       timers.length = 0;

@@ -1,5 +1,6 @@
 import type { BootControl } from "../boot/boot-control";
 import type { DeviceProvider } from "./io";
+import type { FlashStorage } from "./storage";
 import type { Clock, TimerService } from "./timer";
 
 /**
@@ -14,6 +15,8 @@ export interface Host {
   readonly timer: TimerService;
   readonly clock: Clock;
   readonly boot: BootControl;
+  /** Data partitions (settings, OTA progress) and the app slots. */
+  readonly flash: FlashStorage;
   /** One line of diagnostic output (Moddable `trace`, the simulator's console). */
   readonly log: (line: string) => void;
 }

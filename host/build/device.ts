@@ -5,16 +5,16 @@
  * to link. manifest.json names its output.
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { FIRMWARE_DIR, PROJECT_ROOT, bundleFirmware, packageVersion } from "./bundle";
 
 export const DEVICE_BUNDLE = join(PROJECT_ROOT, "build", "device", "main.js");
 
-export async function buildDevice(version = packageVersion()): Promise<{ path: string; bytes: number }> {
+export async function buildDevice(version = packageVersion(), outFile = DEVICE_BUNDLE): Promise<{ path: string; bytes: number }> {
   const code = await bundleFirmware({ entry: join(FIRMWARE_DIR, "main.ts"), version, target: "device" });
-  await mkdir(join(PROJECT_ROOT, "build", "device"), { recursive: true });
-  await writeFile(DEVICE_BUNDLE, code);
-  return { path: DEVICE_BUNDLE, bytes: Buffer.byteLength(code) };
+  await mkdir(dirname(outFile), { recursive: true });
+  await writeFile(outFile, code);
+  return { path: outFile, bytes: Buffer.byteLength(code) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,7 +9,8 @@
  * the suite; running them concurrently keeps the cost of a worker (~0.5 s of
  * Node + SES startup) off the total.
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +26,8 @@ import {
   type ScenarioComparison,
   type ScenarioOutcome,
 } from "./harness/index";
+import { buildDevice } from "../../host/build/device";
+import { moddableModules } from "./harness/moddable-modules";
 
 const SCENARIO_DIR = fileURLToPath(new URL("./scenarios/", import.meta.url));
 const SUFFIX = ".scenario.ts";
@@ -34,6 +37,11 @@ const files = readdirSync(SCENARIO_DIR)
   .map((name) => ({ label: name.slice(0, -SUFFIX.length), path: path.join(SCENARIO_DIR, name) }));
 
 const rowsByFile = new Map<string, ScenarioComparison[]>();
+
+// The output of `npm run build`, evaluated on XS by the device-entry scenarios.
+const buildDir = mkdtempSync(path.join(tmpdir(), "fieldnode-xs-device-"));
+let deviceBundle: Promise<string> | undefined;
+const devicePlugin = async () => moddableModules(await (deviceBundle ??= buildDevice("0.0.0-xs", path.join(buildDir, "main.js")).then((b) => b.path)));
 
 async function outcome(run: Promise<Results>): Promise<EngineOutcome> {
   try {
@@ -55,6 +63,7 @@ describe("XS engine suite", () => {
   });
 
   afterAll(() => {
+    rmSync(buildDir, { recursive: true, force: true });
     const rows = files.flatMap((file) => rowsByFile.get(file.label) ?? []);
     console.log(formatSummary(rows));
   });
@@ -67,7 +76,7 @@ describe("XS engine suite", () => {
     it.concurrent(`${file.label}: scenarios agree on XS and Node`, async ({ expect }) => {
       let script: string;
       try {
-        script = await bundleScenarioFile(file.path);
+        script = await bundleScenarioFile(file.path, { plugins: [await devicePlugin()] });
       } catch (error) {
         const failed: EngineOutcome = { ran: false, error: `bundle failed: ${String(error)}` };
         rowsByFile.set(file.label, compareOutcomes(file.label, failed, failed));

@@ -1,4 +1,5 @@
 import device from "embedded:provider/builtin";
+import flash from "embedded:storage/flash";
 import Time from "time";
 import Timer from "timer";
 import type { Host } from "../../host/host";
@@ -21,6 +22,7 @@ export function createEsp32Host(): Host {
     timer,
     clock: { ticks: () => Time.ticks },
     boot: createEsp32BootControl(),
+    flash,
     log: (line) => trace(line, "\n"),
   };
 }

@@ -16,13 +16,14 @@ declare module "embedded:storage/flash" {
   export interface FlashPartition {
     readonly format: "buffer";
     read(byteLength: number, byteOffset: number): ArrayBuffer;
+    read(target: ArrayBufferLike | ArrayBufferView, byteOffset: number): number;
     write(buffer: ArrayBufferLike | ArrayBufferView, byteOffset: number): void;
     eraseBlock(start: number, end?: number): void;
     status(): { size: number; blockLength: number; blocks: number };
     close(): void;
   }
   const flash: {
-    open(options: { path: string; format?: "buffer" }): FlashPartition;
+    open(options: { path: string; mode?: "r" | "r+"; format?: "buffer" }): FlashPartition;
     [Symbol.iterator](): Iterator<string>;
   };
   export default flash;

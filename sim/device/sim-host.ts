@@ -1,0 +1,43 @@
+import type { BootControl } from "../../firmware/boot/boot-control";
+import type { Host } from "../../firmware/host/host";
+import type { PinSpecifier } from "../../firmware/host/io";
+import type { PartitionTable } from "../boot/partition-table";
+import type { SimClock } from "../clock/sim-clock";
+import type { NorFlash } from "../flash/nor-flash";
+import { createDigitalClass } from "../io/digital";
+import { createFlashStorage, type AppSlots } from "../io/flash-storage";
+import type { GpioBank } from "../io/gpio-bank";
+import { createTimerService } from "../io/timer";
+import type { PowerDomain } from "./power-domain";
+
+export interface SimHostParts {
+  clock: SimClock;
+  domain: PowerDomain;
+  gpio: GpioBank;
+  pins: Readonly<Record<string, PinSpecifier>>;
+  boot: BootControl;
+  flash: NorFlash;
+  partitions: PartitionTable;
+  slots: AppSlots;
+  bootTime: number;
+  log: (line: string) => void;
+}
+
+/** The simulator's Host: the same contract firmware/platform/esp32/host.ts fulfils on the chip. */
+export function createSimHost(parts: SimHostParts): Host {
+  const { clock, domain, gpio, pins, boot, bootTime, log } = parts;
+  return {
+    platform: "sim",
+    device: {
+      io: { Digital: createDigitalClass(gpio, domain) },
+      pin: { ...pins },
+    },
+    timer: createTimerService(clock, domain),
+    clock: { ticks: () => Math.floor(clock.now() - bootTime) },
+    boot,
+    flash: createFlashStorage(parts.flash, parts.partitions, parts.slots, domain),
+    log: (line) => {
+      if (domain.alive) log(line);
+    },
+  };
+}

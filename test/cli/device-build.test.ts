@@ -1,0 +1,45 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isModdableSpecifier } from "../../host/build/bundle";
+import { buildDevice } from "../../host/build/device";
+import { checkToolchain } from "../../host/build/flash";
+import { runTs } from "./run-node";
+
+describe("npm run build", () => {
+  it("writes one ES module whose only imports are Moddable modules", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fieldnode-build-"));
+    const { path } = await buildDevice("9.9.9", join(dir, "main.js"));
+    const code = readFileSync(path, "utf8");
+    rmSync(dir, { recursive: true });
+    const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!);
+    expect(imports.sort()).toEqual(["embedded:provider/builtin", "embedded:storage/flash", "mc/ffi", "time", "timer"]);
+    expect(imports.every(isModdableSpecifier)).toBe(true);
+    expect(code).toContain('var FIRMWARE_VERSION = "9.9.9"');
+    expect(code).not.toMatch(/from "node:|require\(/);
+  });
+});
+
+describe("npm run flash", () => {
+  it("exits with status 2 and says what to install when the Moddable SDK and ESP-IDF are missing", async () => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+    const { code, stderr } = await runTs("host/build/flash.ts", [], env);
+    expect(code).toBe(2);
+    expect(stderr).toContain("npm run flash: the device toolchain is not installed on this machine.");
+    expect(stderr).toContain("MODDABLE is not set to a Moddable SDK checkout");
+    expect(stderr).toContain("IDF_PATH is not set to an ESP-IDF checkout");
+    expect(stderr).toContain("`npm start` runs the same firmware on Node");
+  });
+
+  it("finds nothing missing when MODDABLE, mcconfig and IDF_PATH are all there", () => {
+    const dir = process.cwd();
+    expect(checkToolchain({ MODDABLE: dir, IDF_PATH: dir, PATH: `${dir}/test/cli/fake-bin` })).toEqual([]);
+  });
+
+  it("rejects an unknown option", async () => {
+    const { code, stderr } = await runTs("host/build/flash.ts", ["--frobnicate"], { PATH: process.env.PATH });
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option --frobnicate (try --help)");
+  });
+});
