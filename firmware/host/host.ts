@@ -1,6 +1,7 @@
 import type { BootControl } from "../boot/boot-control";
 import type { DeviceProvider } from "./io";
 import type { FlashStorage } from "./storage";
+import type { UpdateProvider } from "./update";
 import type { Clock, TimerService } from "./timer";
 
 /**
@@ -17,6 +18,8 @@ export interface Host {
   readonly boot: BootControl;
   /** Data partitions (settings, OTA progress) and the app slots. */
   readonly flash: FlashStorage;
+  /** Writes a new app image to the inactive slot and switches the boot partition. */
+  readonly update: UpdateProvider;
   /** One line of diagnostic output (Moddable `trace`, the simulator's console). */
   readonly log: (line: string) => void;
 }

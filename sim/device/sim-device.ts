@@ -169,7 +169,7 @@ export class SimDevice {
           boot,
           flash: this.flash,
           partitions: this.partitions,
-          slots: { running: () => ops.getRunningPartition(), nextUpdate: () => ops.getNextUpdatePartition() },
+          ota: ops,
           bootTime,
           log: (line) => this.#emit("app", line),
         }),

@@ -1,13 +1,15 @@
 import type { BootControl } from "../../firmware/boot/boot-control";
 import type { Host } from "../../firmware/host/host";
 import type { PinSpecifier } from "../../firmware/host/io";
+import type { OtaOps } from "../boot/ota-ops";
 import type { PartitionTable } from "../boot/partition-table";
 import type { SimClock } from "../clock/sim-clock";
 import type { NorFlash } from "../flash/nor-flash";
 import { createDigitalClass } from "../io/digital";
-import { createFlashStorage, type AppSlots } from "../io/flash-storage";
+import { createFlashStorage } from "../io/flash-storage";
 import type { GpioBank } from "../io/gpio-bank";
 import { createTimerService } from "../io/timer";
+import { createUpdateModule } from "../io/update";
 import type { PowerDomain } from "./power-domain";
 
 export interface SimHostParts {
@@ -18,7 +20,8 @@ export interface SimHostParts {
   boot: BootControl;
   flash: NorFlash;
   partitions: PartitionTable;
-  slots: AppSlots;
+  /** esp_ota_* for this boot: knows the running slot. */
+  ota: OtaOps;
   bootTime: number;
   log: (line: string) => void;
 }
@@ -35,7 +38,13 @@ export function createSimHost(parts: SimHostParts): Host {
     timer: createTimerService(clock, domain),
     clock: { ticks: () => Math.floor(clock.now() - bootTime) },
     boot,
-    flash: createFlashStorage(parts.flash, parts.partitions, parts.slots, domain),
+    flash: createFlashStorage(
+      parts.flash,
+      parts.partitions,
+      { running: () => parts.ota.getRunningPartition(), nextUpdate: () => parts.ota.getNextUpdatePartition() },
+      domain,
+    ),
+    update: createUpdateModule(() => parts.ota, domain),
     log: (line) => {
       if (domain.alive) log(line);
     },

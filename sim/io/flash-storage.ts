@@ -5,6 +5,16 @@ import type { PowerDomain } from "../device/power-domain";
 
 const BLOCK = 4096;
 
+/**
+ * The partition behind a handle this module opened, for `embedded:update`
+ * (Moddable's update module reads it from the native flash object the same way).
+ */
+const entries = new WeakMap<FlashPartition, PartitionEntry>();
+
+export function partitionOf(handle: FlashPartition): PartitionEntry | undefined {
+  return entries.get(handle);
+}
+
 export interface AppSlots {
   running(): PartitionEntry;
   nextUpdate(): PartitionEntry;
@@ -46,6 +56,11 @@ class SimFlashPartition implements FlashPartition {
     this.#readOnly = readOnly;
     this.#domain = domain;
     domain.own(this);
+    entries.set(this, entry);
+  }
+
+  get readOnly(): boolean {
+    return this.#readOnly;
   }
 
   read(target: Uint8Array, byteOffset: number): number;

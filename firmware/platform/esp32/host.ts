@@ -1,5 +1,6 @@
 import device from "embedded:provider/builtin";
 import flash from "embedded:storage/flash";
+import update from "embedded:update";
 import Time from "time";
 import Timer from "timer";
 import type { Host } from "../../host/host";
@@ -23,6 +24,7 @@ export function createEsp32Host(): Host {
     clock: { ticks: () => Time.ticks },
     boot: createEsp32BootControl(),
     flash,
+    update,
     log: (line) => trace(line, "\n"),
   };
 }

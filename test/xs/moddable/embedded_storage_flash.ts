@@ -5,7 +5,7 @@ import { createFlashStorage } from "../../../sim/io/flash-storage";
 import { domain } from "./probe";
 
 /** `embedded:storage/flash` over a blank 4 MiB flash laid out by the device's partitions.csv. */
-const table = parsePartitionTable(partitionsCsv);
+export const table = parsePartitionTable(partitionsCsv);
 const [ota0, ota1] = table.otaSlots();
 export const flashChip = new NorFlash({ size: 4 * 1024 * 1024 });
 const flash = createFlashStorage(flashChip, table, { running: () => ota0!, nextUpdate: () => ota1! }, domain);

@@ -60,7 +60,7 @@ export const scenarios = {
     let feeds = 0;
     const host = createSimHost({
       clock, domain, gpio, pins: { led: 2 }, flash, partitions: table, bootTime: 0,
-      slots: { running: () => running, nextUpdate: () => ops.getNextUpdatePartition() },
+      ota: ops,
       boot: {
         runningSlot: () => running.name,
         imageState: () => ops.getStatePartition(running),
