@@ -1,3 +1,5 @@
+import type { HttpClientConstructor } from "./http";
+
 /**
  * The ECMA-419 IO shapes the firmware depends on, written structurally so that
  * Moddable's classes (device) and the simulator's (Node) both satisfy them
@@ -34,11 +36,21 @@ export interface DigitalConstructor {
   readonly Falling: number;
 }
 
+/**
+ * Network clients as Moddable's host configuration exposes them
+ * (`new device.network.http.io({ ...device.network.http, host, port })`).
+ * Absent when the host has no network.
+ */
+export interface NetworkProvider {
+  readonly http?: { readonly io: HttpClientConstructor };
+}
+
 /** The part of `embedded:provider/builtin` the firmware uses. */
 export interface DeviceProvider {
   readonly io: {
     readonly Digital: DigitalConstructor;
   };
+  readonly network?: NetworkProvider;
   /** Board pins by role, as Moddable's host provider names them. */
   readonly pin: Readonly<Record<string, PinSpecifier>>;
 }
