@@ -7,6 +7,7 @@ import type { PartitionTable } from "../boot/partition-table";
 import type { SimClock } from "../clock/sim-clock";
 import { PowerCutError, type NorFlash } from "../flash/nor-flash";
 import { GpioBank } from "../io/gpio-bank";
+import { createHttpClientClass } from "../net/http-client";
 import { loadFirmware } from "./firmware-realm";
 import { PowerDomain } from "./power-domain";
 import { createSimHost } from "./sim-host";
@@ -170,6 +171,7 @@ export class SimDevice {
           flash: this.flash,
           partitions: this.partitions,
           ota: ops,
+          network: { http: { io: createHttpClientClass(domain) } },
           bootTime,
           log: (line) => this.#emit("app", line),
         }),

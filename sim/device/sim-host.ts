@@ -1,6 +1,6 @@
 import type { BootControl } from "../../firmware/boot/boot-control";
 import type { Host } from "../../firmware/host/host";
-import type { PinSpecifier } from "../../firmware/host/io";
+import type { NetworkProvider, PinSpecifier } from "../../firmware/host/io";
 import type { OtaOps } from "../boot/ota-ops";
 import type { PartitionTable } from "../boot/partition-table";
 import type { SimClock } from "../clock/sim-clock";
@@ -23,6 +23,8 @@ export interface SimHostParts {
   /** esp_ota_* for this boot: knows the running slot. */
   ota: OtaOps;
   bootTime: number;
+  /** Network clients (Node sockets), absent for a host without network such as the XS suite's. */
+  network?: NetworkProvider;
   log: (line: string) => void;
 }
 
@@ -33,6 +35,7 @@ export function createSimHost(parts: SimHostParts): Host {
     platform: "sim",
     device: {
       io: { Digital: createDigitalClass(gpio, domain) },
+      ...(parts.network ? { network: parts.network } : {}),
       pin: { ...pins },
     },
     timer: createTimerService(clock, domain),

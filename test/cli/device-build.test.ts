@@ -14,7 +14,18 @@ describe("npm run build", () => {
     const code = readFileSync(path, "utf8");
     rmSync(dir, { recursive: true });
     const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!);
-    expect(imports.sort()).toEqual(["embedded:provider/builtin", "embedded:storage/flash", "embedded:update", "mc/ffi", "time", "timer"]);
+    expect(imports.sort()).toEqual([
+      "embedded:io/socket/tcp",
+      "embedded:io/socket/udp",
+      "embedded:network/dns/resolver/udp",
+      "embedded:network/http/client",
+      "embedded:provider/builtin",
+      "embedded:storage/flash",
+      "embedded:update",
+      "mc/ffi",
+      "time",
+      "timer",
+    ]);
     expect(imports.every(isModdableSpecifier)).toBe(true);
     expect(code).toContain('var FIRMWARE_VERSION = "9.9.9"');
     expect(code).not.toMatch(/from "node:|require\(/);

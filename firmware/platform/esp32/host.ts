@@ -6,6 +6,7 @@ import Timer from "timer";
 import type { Host } from "../../host/host";
 import type { TimerId, TimerService } from "../../host/timer";
 import { createEsp32BootControl } from "./boot-control";
+import { createEsp32Network } from "./network";
 
 /** Moddable's Timer handles are host objects; the firmware only passes them back. */
 const timer: TimerService = {
@@ -19,7 +20,7 @@ const timer: TimerService = {
 export function createEsp32Host(): Host {
   return {
     platform: "esp32",
-    device,
+    device: { ...device, network: createEsp32Network() },
     timer,
     clock: { ticks: () => Time.ticks },
     boot: createEsp32BootControl(),
