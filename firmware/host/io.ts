@@ -1,4 +1,5 @@
 import type { HttpClientConstructor } from "./http";
+import type { HttpServerConstructor } from "./http-server";
 
 /**
  * The ECMA-419 IO shapes the firmware depends on, written structurally so that
@@ -43,6 +44,7 @@ export interface DigitalConstructor {
  */
 export interface NetworkProvider {
   readonly http?: { readonly io: HttpClientConstructor };
+  readonly httpServer?: { readonly io: HttpServerConstructor };
 }
 
 /** The part of `embedded:provider/builtin` the firmware uses. */

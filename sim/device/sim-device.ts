@@ -8,6 +8,7 @@ import type { SimClock } from "../clock/sim-clock";
 import { PowerCutError, type NorFlash } from "../flash/nor-flash";
 import { GpioBank } from "../io/gpio-bank";
 import { createHttpClientClass } from "../net/http-client";
+import { createHttpServerClass } from "../net/http-server";
 import { loadFirmware } from "./firmware-realm";
 import { PowerDomain } from "./power-domain";
 import { createSimHost } from "./sim-host";
@@ -29,6 +30,8 @@ export interface SimDeviceOptions {
   watchdogTimeoutMs?: number;
   /** ROM + second-stage bootloader time before the app starts. */
   bootDelayMs?: number;
+  /** Host ports for the device's listening ports (port forwarding); unlisted ports get any free port. */
+  portMap?: Readonly<Record<number, number>>;
 }
 
 export type DeviceState = "off" | "booting" | "running" | "halted";
@@ -72,6 +75,8 @@ export class SimDevice {
   #boot: BootRecord | undefined;
   #bootCount = 0;
   #pendingBoot: ReturnType<SimClock["schedule"]> | undefined;
+  readonly #portMap: Readonly<Record<number, number>>;
+  readonly #boundPorts = new Map<number, number>();
 
   constructor(options: SimDeviceOptions) {
     this.id = options.id;
@@ -80,6 +85,7 @@ export class SimDevice {
     this.partitions = options.partitions;
     this.#pins = options.pins ?? DEFAULT_PINS;
     this.#bootDelayMs = options.bootDelayMs ?? 300;
+    this.#portMap = options.portMap ?? {};
     this.gpio = new GpioBank(ESP32_GPIOS);
     this.#watchdog = new TaskWatchdog(this.#clock, options.watchdogTimeoutMs ?? 10_000, () => {
       this.#emit("chip", "E task_wdt: Task watchdog got triggered. The following tasks did not reset the watchdog in time: main");
@@ -94,6 +100,11 @@ export class SimDevice {
   /** The last boot: which slot, which version, what rollback state. */
   get lastBoot(): Readonly<BootRecord> | undefined {
     return this.#boot;
+  }
+
+  /** Where a device port the firmware listens on is reachable on this machine, once bound. */
+  hostPort(devicePort: number): number | undefined {
+    return this.#boundPorts.get(devicePort);
   }
 
   get console(): readonly ConsoleLine[] {
@@ -171,7 +182,19 @@ export class SimDevice {
           flash: this.flash,
           partitions: this.partitions,
           ota: ops,
-          network: { http: { io: createHttpClientClass(domain) } },
+          network: {
+            http: { io: createHttpClientClass(domain) },
+            httpServer: {
+              io: createHttpServerClass(domain, {
+                hostPort: (port) => this.#portMap[port] ?? 0,
+                onListening: (port, hostPort) => {
+                  this.#boundPorts.set(port, hostPort);
+                  this.#emit("chip", `net: device port ${port} listening on 127.0.0.1:${hostPort}`);
+                },
+                onListenError: (port, error) => this.#emit("chip", `E net: device port ${port} could not listen: ${error.message}`),
+              }),
+            },
+          },
           bootTime,
           log: (line) => this.#emit("app", line),
         }),
@@ -231,6 +254,7 @@ export class SimDevice {
   }
 
   #stopFirmware(): void {
+    this.#boundPorts.clear();
     this.#watchdog.stop();
     this.#domain?.end();
     this.#domain = undefined;

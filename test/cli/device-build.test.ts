@@ -15,10 +15,12 @@ describe("npm run build", () => {
     rmSync(dir, { recursive: true });
     const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!);
     expect(imports.sort()).toEqual([
+      "embedded:io/socket/listener",
       "embedded:io/socket/tcp",
       "embedded:io/socket/udp",
       "embedded:network/dns/resolver/udp",
       "embedded:network/http/client",
+      "embedded:network/http/server",
       "embedded:provider/builtin",
       "embedded:storage/flash",
       "embedded:update",

@@ -42,3 +42,14 @@ declare module "embedded:update" {
   };
   export default update;
 }
+
+declare module "embedded:network/http/server" {
+  // Declared in the Moddable SDK's typings/embedded_network/http/server.d.ts,
+  // which @moddable/typings 5.6 does not ship yet.
+  import type Listener from "embedded:io/socket/listener";
+  export default class HTTPServer {
+    constructor(options: { io: typeof Listener; port?: number; onConnect(this: HTTPServer, connection: unknown): void });
+    close(): void;
+    readonly port: number;
+  }
+}

@@ -1,8 +1,11 @@
+import Listener from "embedded:io/socket/listener";
 import TCP from "embedded:io/socket/tcp";
 import UDP from "embedded:io/socket/udp";
 import Resolver from "embedded:network/dns/resolver/udp";
 import HTTPClient from "embedded:network/http/client";
+import HTTPServer from "embedded:network/http/server";
 import type { HttpClientConstructor, HttpClientOptions } from "../../host/http";
+import type { HttpServerConstructor, HttpServerOptions } from "../../host/http-server";
 import type { NetworkProvider } from "../../host/io";
 
 /** Resolvers used when DHCP gives none: the site's, then a public one. */
@@ -19,8 +22,17 @@ class Esp32HttpClient extends HTTPClient {
   }
 }
 
+class Esp32HttpServer extends HTTPServer {
+  constructor(options: HttpServerOptions) {
+    super({ port: options.port, io: Listener, onConnect: options.onConnect as (this: HTTPServer, connection: unknown) => void });
+  }
+}
+
 export function createEsp32Network(): NetworkProvider {
   // Moddable's typings declare read(buffer) as void; its implementation returns
   // the byte count from the socket's read(buffer), which the firmware relies on.
-  return { http: { io: Esp32HttpClient as unknown as HttpClientConstructor } };
+  return {
+    http: { io: Esp32HttpClient as unknown as HttpClientConstructor },
+    httpServer: { io: Esp32HttpServer as unknown as HttpServerConstructor },
+  };
 }
