@@ -1,3 +1,6 @@
+import { BootLoopGuard } from "./boot/boot-loop-guard";
+import { HealthChecks } from "./boot/health-check";
+import { TrialBoot } from "./boot/trial-boot";
 import { BUILD_FAULT, FIRMWARE_VERSION } from "./build-info";
 import { RecordStore } from "./config/record-store";
 import { Settings } from "./config/settings";
@@ -7,12 +10,20 @@ import type { TimerId } from "./host/timer";
 
 /** How often the event loop proves it is alive to the task watchdog. */
 export const WATCHDOG_FEED_INTERVAL_MS = 1000;
-/** Status LED: 1 Hz blink while the firmware runs. */
+/** Status LED: 1 Hz blink while the firmware runs, 4 Hz in safe mode. */
 export const HEARTBEAT_INTERVAL_MS = 500;
+export const SAFE_MODE_HEARTBEAT_INTERVAL_MS = 125;
+/** A new image must pass every health check within this long after it boots. */
+export const TRIAL_DEADLINE_MS = 60_000;
+/** ...and run at least this long: past one task-watchdog period (10 s). */
+export const TRIAL_MIN_UPTIME_MS = 15_000;
 
 export interface FieldNode {
   readonly version: string;
   readonly settings: Settings;
+  /** Started with only what is needed to repair the device, after a boot loop with no image to return to. */
+  readonly safeMode: boolean;
+  readonly trial: TrialBoot;
   /** Releases every timer and IO object the firmware opened. */
   stop(): void;
 }
@@ -28,6 +39,20 @@ export function start(host: Host): FieldNode {
     `fieldnode ${FIRMWARE_VERSION} on ${host.platform}: slot ${host.boot.runningSlot()} (${state}), reset reason ${host.boot.resetReason()}`,
   );
 
+  // First, before anything that could crash: count this boot. A valid image
+  // that keeps crashing is rolled back (markInvalidAndReboot does not return on
+  // the device), or runs in safe mode when there is nothing to go back to.
+  const guard = new BootLoopGuard({
+    store: new RecordStore(host.flash.open({ path: "otaprog" }), 2),
+    boot: host.boot,
+    timer: host.timer,
+    log: host.log,
+    version: FIRMWARE_VERSION,
+  });
+  const verdict = guard.check();
+  const safeMode = verdict.action === "safe-mode" || (verdict.action === "rollback" && !guard.rollback());
+  if (safeMode) host.log(`safe mode: ${verdict.unclean} unclean resets in a row; optional services stay off`);
+
   if (BUILD_FAULT === "crash-at-boot") {
     // A test build: what a null dereference in a bad release looks like.
     throw new Error("deliberate crash at boot (test build)");
@@ -38,6 +63,12 @@ export function start(host: Host): FieldNode {
   const settings = new Settings(new RecordStore(host.flash.open({ path: "settings" })), host.log);
   const sequence = settings.load();
   host.log(sequence > 0 ? `settings: loaded record ${sequence}` : "settings: none stored, using defaults");
+
+  // Capabilities register what a new image must prove before it keeps its slot.
+  const health = new HealthChecks();
+  if (BUILD_FAULT === "fail-self-test") {
+    health.add({ name: "build", check: () => "fail" });
+  }
 
   const timers: TimerId[] = [];
   let led: DigitalIO | undefined;
@@ -52,7 +83,7 @@ export function start(host: Host): FieldNode {
       host.timer.repeat(() => {
         level ^= 1;
         output.write(level);
-      }, HEARTBEAT_INTERVAL_MS),
+      }, safeMode ? SAFE_MODE_HEARTBEAT_INTERVAL_MS : HEARTBEAT_INTERVAL_MS),
     );
   }
 
@@ -63,10 +94,33 @@ export function start(host: Host): FieldNode {
     timers.push(host.timer.repeat(() => host.boot.feedWatchdog(), WATCHDOG_FEED_INTERVAL_MS));
   }
 
+  const trial = new TrialBoot({
+    boot: host.boot,
+    timer: host.timer,
+    clock: host.clock,
+    log: host.log,
+    checks: health.all,
+    deadlineMs: TRIAL_DEADLINE_MS,
+    minUptimeMs: TRIAL_MIN_UPTIME_MS,
+  });
+  trial.start();
+  guard.armStableTimer();
+
+  if (BUILD_FAULT === "crash-after-trial") {
+    // A test build that passes its trial, then crashes in the field at every boot.
+    timers.push(host.timer.set(() => {
+      throw new Error("deliberate crash after the trial (test build)");
+    }, TRIAL_MIN_UPTIME_MS + 5_000));
+  }
+
   return {
     version: FIRMWARE_VERSION,
     settings,
+    safeMode,
+    trial,
     stop() {
+      trial.stop();
+      guard.stop();
       for (const id of timers) host.timer.clear(id);
       timers.length = 0;
       led?.close();

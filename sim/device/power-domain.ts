@@ -40,7 +40,9 @@ export class PowerDomain {
     try {
       callback();
     } catch (error) {
-      this.#onFault(error);
+      // Code still unwinding after a restart or power cut ended this domain
+      // fails on its released resources; on the chip it would never have run.
+      if (this.#alive) this.#onFault(error);
     }
   }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { HEARTBEAT_INTERVAL_MS } from "../../../firmware/app";
+import { HEARTBEAT_INTERVAL_MS, TRIAL_MIN_UPTIME_MS } from "../../../firmware/app";
 import { openDeviceFlash } from "../../../sim/device/flash-store";
 import { factoryDevice, stageUpdate } from "./device-fixture";
 
@@ -67,20 +67,28 @@ describe("simulated device", () => {
     expect(device.lastBoot).toMatchObject({ slot: "ota_0", version: "1.0.0" });
   });
 
-  it("keeps an image that marked itself valid", async () => {
-    const { device, clock } = await factoryDevice("1.0.0");
+  it("confirms a healthy update after its trial, and keeps it across resets", async () => {
+    const { device, clock, appLines } = await factoryDevice("1.0.0");
     device.powerOn();
     clock.advance(1_000);
     await stageUpdate(device, { version: "2.0.0" });
     device.reset("software");
-    clock.advance(1_000);
-    // What the trial-boot self-test does once it passes.
-    const running = device.partitions.find("ota_1")!;
-    const { OtaOps } = await import("../../../sim/boot/ota-ops");
-    new OtaOps(device.flash, device.partitions, { rollback: true, running }).markAppValidCancelRollback();
+    clock.advance(300 + TRIAL_MIN_UPTIME_MS + 250);
+    expect(appLines()).toContain(`trial: health checks passed and ran ${TRIAL_MIN_UPTIME_MS} ms; marking the image valid`);
     device.reset("software");
     clock.advance(1_000);
     expect(device.lastBoot).toMatchObject({ slot: "ota_1", version: "2.0.0", state: "valid" });
+  });
+
+  it("rolls back a build that fails its self-test, through mark-invalid-and-reboot", async () => {
+    const { device, clock, appLines } = await factoryDevice("1.0.0");
+    device.powerOn();
+    clock.advance(1_000);
+    await stageUpdate(device, { version: "3.0.0", fault: "fail-self-test" });
+    device.reset("software");
+    clock.advance(2_000);
+    expect(appLines()).toContain('trial: health check "build" failed; rolling back to the previous image');
+    expect(device.lastBoot).toMatchObject({ slot: "ota_0", version: "1.0.0", reason: "software", state: "valid" });
   });
 
   it("panics on a build that crashes at boot, and the reboot rolls it back", async () => {
@@ -107,6 +115,19 @@ describe("simulated device", () => {
     clock.advance(1 + 300);
     expect(chipLines().some((l) => l.includes("Task watchdog got triggered"))).toBe(true);
     expect(device.lastBoot).toMatchObject({ version: "1.0.0", reason: "task-watchdog" });
+  });
+
+  it("rolls back a confirmed image that then crashes at every boot, after three crashes", async () => {
+    const { device, clock, appLines } = await factoryDevice("1.0.0");
+    device.powerOn();
+    clock.advance(1_000);
+    await stageUpdate(device, { version: "4.0.0", fault: "crash-after-trial" });
+    device.reset("software");
+    clock.advance(300 + TRIAL_MIN_UPTIME_MS + 1_000);
+    expect(device.lastBoot).toMatchObject({ version: "4.0.0", state: "pending-verify" });
+    clock.advance(3 * 25_000);
+    expect(appLines()).toContain("boot-loop: 3 panic resets in a row of 4.0.0 in ota_1");
+    expect(device.lastBoot).toMatchObject({ slot: "ota_0", version: "1.0.0" });
   });
 
   it("keeps a healthy firmware running for a day of virtual time with the watchdog fed", async () => {
