@@ -46,6 +46,15 @@ export class PowerDomain {
     }
   }
 
+  /**
+   * The chip lost power inside an operation (an armed flash cut). Reported at
+   * once, not when the exception surfaces: firmware that catches errors must
+   * not get to run on as if the power were still there.
+   */
+  powerLost(error: unknown): void {
+    if (this.#alive) this.#onFault(error);
+  }
+
   end(): void {
     if (!this.#alive) return;
     this.#alive = false;

@@ -206,16 +206,25 @@ export class SimDevice {
     const guard = (): void => {
       if (!domain.alive) throw new Error("device is restarting");
     };
+    // otadata writes can be cut too; the firmware must not catch its way past a power loss.
+    const onChip = (operation: () => void): void => {
+      try {
+        operation();
+      } catch (error) {
+        if (error instanceof PowerCutError) domain.powerLost(error);
+        throw error;
+      }
+    };
     return {
       runningSlot: () => ops.getRunningPartition().name,
       imageState: () => ops.getStatePartition(ops.getRunningPartition()),
       markValid: () => {
         guard();
-        ops.markAppValidCancelRollback();
+        onChip(() => ops.markAppValidCancelRollback());
       },
       markInvalidAndReboot: () => {
         guard();
-        ops.markAppInvalidRollbackAndReboot();
+        onChip(() => ops.markAppInvalidRollbackAndReboot());
         this.#restartFromFirmware("software");
       },
       restart: () => {

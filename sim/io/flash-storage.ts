@@ -1,6 +1,6 @@
 import type { FlashPartition, FlashPartitionStatus, FlashStorage } from "../../firmware/host/storage";
 import { PartitionType, type PartitionEntry, type PartitionTable } from "../boot/partition-table";
-import type { NorFlash } from "../flash/nor-flash";
+import { PowerCutError, type NorFlash } from "../flash/nor-flash";
 import type { PowerDomain } from "../device/power-domain";
 
 const BLOCK = 4096;
@@ -71,24 +71,26 @@ class SimFlashPartition implements FlashPartition {
     const start = this.#range(byteOffset, length, "read failed");
     if (typeof what === "number") {
       const out = new Uint8Array(length);
-      this.#flash.readInto(start, out);
+      this.#chip(() => this.#flash.readInto(start, out));
       return out.buffer;
     }
-    this.#flash.readInto(start, what);
+    this.#chip(() => this.#flash.readInto(start, what));
     return length;
   }
 
   write(data: Uint8Array, byteOffset: number): void {
     this.#check();
     if (this.#readOnly) throw new Error("read-only");
-    this.#flash.write(this.#range(byteOffset, data.length, "write failed"), data);
+    const at = this.#range(byteOffset, data.length, "write failed");
+    this.#chip(() => this.#flash.write(at, data));
   }
 
   eraseBlock(start: number, end: number = start + 1): void {
     this.#check();
     if (this.#readOnly) throw new Error("read-only");
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start) throw new Error("erase failed");
-    this.#flash.erase(this.#range(start * BLOCK, (end - start) * BLOCK, "erase failed"), (end - start) * BLOCK);
+    const at = this.#range(start * BLOCK, (end - start) * BLOCK, "erase failed");
+    this.#chip(() => this.#flash.erase(at, (end - start) * BLOCK));
   }
 
   status(): FlashPartitionStatus {
@@ -116,5 +118,15 @@ class SimFlashPartition implements FlashPartition {
 
   #check(): void {
     if (!this.#open) throw new Error("closed");
+  }
+
+  /** A flash operation; a power cut inside it ends the device's power domain there and then. */
+  #chip(operation: () => void): void {
+    try {
+      operation();
+    } catch (error) {
+      if (error instanceof PowerCutError) this.#domain.powerLost(error);
+      throw error;
+    }
   }
 }

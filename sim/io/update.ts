@@ -3,6 +3,7 @@ import type { Update, UpdateProvider } from "../../firmware/host/update";
 import { isOtaApp } from "../boot/partition-table";
 import { OTA_SIZE_UNKNOWN, OTA_WITH_SEQUENTIAL_WRITES, OtaError, type OtaOps, type OtaUpdate } from "../boot/ota-ops";
 import type { PowerDomain } from "../device/power-domain";
+import { PowerCutError } from "../flash/nor-flash";
 import { partitionOf } from "./flash-storage";
 
 /**
@@ -28,7 +29,7 @@ export function createUpdateModule(ops: () => OtaOps, domain: PowerDomain): Upda
       if (mode === "a") size = OTA_WITH_SEQUENTIAL_WRITES;
       let session: OtaUpdate;
       try {
-        session = ops().beginUpdate(entry, size);
+        session = onChip(domain, () => ops().beginUpdate(entry, size));
       } catch (error) {
         throw withCause("begin failed", error);
       }
@@ -56,12 +57,12 @@ class SimUpdate implements Update {
     try {
       if (this.#append) {
         if (byteOffset !== undefined) throw new Error("offset not allowed");
-        session.write(data);
+        onChip(this.#domain, () => session.write(data));
       } else {
         if (byteOffset === undefined || !Number.isFinite(byteOffset) || byteOffset < 0 || byteOffset > 0xffffffff) {
           throw new RangeError("invalid offset");
         }
-        session.writeWithOffset(data, byteOffset);
+        onChip(this.#domain, () => session.writeWithOffset(data, byteOffset));
       }
     } catch (error) {
       if (error instanceof OtaError) throw withCause("write failed", error);
@@ -73,13 +74,13 @@ class SimUpdate implements Update {
     const session = this.#active();
     this.#session = undefined;
     try {
-      session.end();
+      onChip(this.#domain, () => session.end());
     } catch (error) {
       if (error instanceof OtaError) throw withCause("end failed", error);
       throw error;
     }
     try {
-      this.#ops().setBootPartition(session.partition);
+      onChip(this.#domain, () => this.#ops().setBootPartition(session.partition));
     } catch (error) {
       if (error instanceof OtaError) throw withCause("can't change boot partition", error);
       throw error;
@@ -99,6 +100,16 @@ class SimUpdate implements Update {
   #active(): OtaUpdate {
     if (this.#session === undefined) throw new Error("already complete");
     return this.#session;
+  }
+}
+
+/** A power cut inside an esp_ota_* flash operation ends the power domain at once. */
+function onChip<T>(domain: PowerDomain, operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    if (error instanceof PowerCutError) domain.powerLost(error);
+    throw error;
   }
 }
 
