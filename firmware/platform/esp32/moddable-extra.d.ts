@@ -53,3 +53,50 @@ declare module "embedded:network/http/server" {
     readonly port: number;
   }
 }
+
+/*
+ * Moddable's crypto modules used by firmware/platform/esp32/crypto.ts, typed
+ * from modules/crypt/digest/crypt.js and modules/crypt/arith/{ec,ecp}.js.
+ * The SDK's own typings/crypt.d.ts narrows write() to string | ArrayBuffer;
+ * the native side (xsmcGetBufferReadable) takes byte views too.
+ */
+declare module "crypt" {
+  export class Digest {
+    constructor(type: "MD5" | "SHA1" | "SHA224" | "SHA256" | "SHA384" | "SHA512");
+    write(message: string | ArrayBufferLike | ArrayBufferView): void;
+    /** The digest; the context stays allocated, so reset() may start another. */
+    close(): ArrayBuffer;
+    reset(): void;
+    readonly blockSize: number;
+    readonly outputSize: number;
+  }
+}
+
+declare module "ecp" {
+  /** A point in affine form as JavaScript sees it (z is 0 for the point at infinity). */
+  export default class ECPoint {
+    constructor(x: bigint, y: bigint, identity?: boolean);
+    x: bigint;
+    y: bigint;
+    z: bigint;
+    X: bigint;
+    Y: bigint;
+    isZero(): boolean;
+  }
+}
+
+declare module "ec" {
+  import type ECPoint from "ecp";
+  /** Short Weierstrass curve y² = x³ + ax + b over GF(m); the arithmetic is native (ec.c). */
+  export default class EC {
+    constructor(a: bigint, b: bigint, m: bigint);
+    readonly a: bigint;
+    readonly b: bigint;
+    readonly m: bigint;
+    inv(p: ECPoint): ECPoint;
+    add(a: ECPoint, b: ECPoint): ECPoint;
+    mul(a: ECPoint, k: bigint): ECPoint;
+    /** a1·k1 + a2·k2 (Shamir's trick), normalised to affine. */
+    mul2(a1: ECPoint, k1: bigint, a2: ECPoint, k2: bigint): ECPoint;
+  }
+}

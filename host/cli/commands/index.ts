@@ -2,4 +2,7 @@
  * Imports every command module once, for their registerCommand side effect.
  * Add new commands here, one line each.
  */
-export {};
+import "./keygen";
+import "./sign";
+import "./inspect";
+import "./verify";
