@@ -17,7 +17,20 @@
  * firmware's JavaScript bundle, padded to the 4-byte segment granularity.
  */
 import { decodeUtf8, encodeUtf8 } from "../../firmware/core/utf8";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 as portableSha256 } from "@noble/hashes/sha2.js";
+
+export type Sha256Function = (data: Uint8Array) => Uint8Array;
+
+let sha256: Sha256Function = portableSha256;
+
+/**
+ * Swaps the SHA-256 the image checks use. The portable one runs anywhere (the
+ * XS suite runs these models); the simulator on Node installs node:crypto's
+ * (sim/boot/node-image-hash.ts), as the ESP32 hashes images in hardware.
+ */
+export function setImageHash(hash: Sha256Function): void {
+  sha256 = hash;
+}
 
 export interface AppDescriptor {
   secureVersion: number;
@@ -226,9 +239,20 @@ function checksumOffset(endOfSegments: number): number {
   return align(endOfSegments + 1, 16) - 1;
 }
 
+/** XOR of every byte, a 32-bit word at a time where the data is aligned (megabytes per boot). */
 function xorChecksum(seed: number, data: Uint8Array): number {
   let sum = seed;
-  for (let i = 0; i < data.length; i++) sum ^= data[i];
+  let i = 0;
+  while (i < data.length && (data.byteOffset + i) % 4 !== 0) sum ^= data[i++]!;
+  const words = Math.floor((data.length - i) / 4);
+  if (words > 0) {
+    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    let acc = 0;
+    for (let w = 0; w < words; w++) acc ^= view[w]!;
+    sum ^= (acc ^ (acc >>> 8) ^ (acc >>> 16) ^ (acc >>> 24)) & 0xff;
+    i += words * 4;
+  }
+  while (i < data.length) sum ^= data[i++]!;
   return sum;
 }
 
