@@ -6,3 +6,4 @@ import "./keygen";
 import "./sign";
 import "./inspect";
 import "./verify";
+import "./serve";
