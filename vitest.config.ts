@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { firmwareDefines } from "./host/build/bundle.ts";
 
 export default defineConfig({
   test: {
@@ -9,8 +10,5 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
   },
-  define: {
-    __FIELDNODE_VERSION__: JSON.stringify("0.0.0-test"),
-    __FIELDNODE_BUILD_FAULT__: JSON.stringify("none"),
-  },
+  define: firmwareDefines({ version: "0.0.0-test" }),
 });

@@ -1,12 +1,26 @@
 import { BootLoopGuard } from "./boot/boot-loop-guard";
 import { HealthChecks } from "./boot/health-check";
 import { TrialBoot } from "./boot/trial-boot";
-import { BUILD_FAULT, FIRMWARE_VERSION } from "./build-info";
+import { BUILD_FAULT, FIRMWARE_TARGET, FIRMWARE_VERSION, SECURITY_COUNTER, TRUSTED_KEYS } from "./build-info";
 import { RecordStore } from "./config/record-store";
 import { Settings } from "./config/settings";
 import type { Host } from "./host/host";
 import type { DigitalIO } from "./host/io";
 import type { TimerId } from "./host/timer";
+import { registerMapResource, startModbus, type Modbus } from "./modbus/modbus";
+import { otaStatusOf } from "./modbus/ota-status";
+import { serveOtaEndpoint } from "./ota/http-endpoint";
+import { OtaClient } from "./ota/ota-client";
+import { parsePublicKeyFile } from "./ota/public-key-file";
+import { SecurityFloor } from "./ota/security-floor";
+import { TrustStore } from "./ota/trust-store";
+import { updateErrorNumber, type UpdateErrorCode } from "./ota/update-errors";
+import { sensorSource } from "./sensors/modbus-source";
+import { SamplingLoop } from "./sensors/sampling-loop";
+import { sensorsSection } from "./sensors/settings";
+import { createSamplingLoop } from "./sensors/setup";
+import { telemetrySection } from "./telemetry/settings";
+import { startTelemetry, type Telemetry } from "./telemetry/setup";
 
 /** How often the event loop proves it is alive to the task watchdog. */
 export const WATCHDOG_FEED_INTERVAL_MS = 1000;
@@ -24,6 +38,13 @@ export interface FieldNode {
   /** Started with only what is needed to repair the device, after a boot loop with no image to return to. */
   readonly safeMode: boolean;
   readonly trial: TrialBoot;
+  readonly ota: OtaClient;
+  /** The Modbus RTU slave on the board's RS-485 port; absent on a board without one. */
+  readonly modbus: Modbus | undefined;
+  /** The sensor sampling loop (no sensors in safe mode); it also feeds the task watchdog. */
+  readonly sensors: SamplingLoop;
+  /** MQTT telemetry; absent when disabled, in safe mode, or without a broker. */
+  readonly telemetry: Telemetry | undefined;
   /** Releases every timer and IO object the firmware opened. */
   stop(): void;
 }
@@ -88,11 +109,90 @@ export function start(host: Host): FieldNode {
   }
 
   // The first feed subscribes the event-loop task to the task watchdog; from
-  // then on a loop that stops turning gets the device reset.
+  // then on the sampling loop feeds it (every WATCHDOG_FEED_INTERVAL_MS) only
+  // while every sensor keeps its schedule: a loop that stops turning, or a
+  // sensor whose timer is lost, gets the device reset.
   host.boot.feedWatchdog();
-  if (BUILD_FAULT !== "starve-watchdog") {
-    timers.push(host.timer.repeat(() => host.boot.feedWatchdog(), WATCHDOG_FEED_INTERVAL_MS));
+  const loopParts = {
+    timer: host.timer,
+    clock: host.clock,
+    log: host.log,
+    ...(BUILD_FAULT !== "starve-watchdog" ? { feedWatchdog: () => host.boot.feedWatchdog() } : {}),
+  };
+  const sensors = safeMode ? new SamplingLoop(loopParts, []) : createSamplingLoop({ ...loopParts, board: host.device }, settings.get(sensorsSection));
+  sensors.start();
+  if (!safeMode) {
+    health.add({
+      name: "sensors",
+      check: () => (sensors.stalledSensor(host.clock.ticks()) === undefined && sensors.sensors.every((s) => s.counters.samples > 0) ? "pass" : "pending"),
+    });
   }
+  const telemetry = safeMode
+    ? undefined
+    : startTelemetry(
+        {
+          timer: host.timer,
+          clock: host.clock,
+          log: host.log,
+          mqtt: host.device.network?.mqtt,
+          deviceId: host.deviceId ?? "fieldnode",
+          firmware: FIRMWARE_VERSION,
+        },
+        settings.get(telemetrySection),
+        sensors,
+      );
+  if (telemetry !== undefined) health.add({ name: "mqtt", check: () => (telemetry.link.counters.connects > 0 ? "pass" : "pending") });
+
+  // OTA: signed images only, from the keys this build trusts, never below the
+  // anti-rollback floor. Stays available in safe mode: it is how a device is repaired.
+  const floor = new SecurityFloor(new RecordStore(host.flash.open({ path: "otaprog" }), 4));
+  if (state === "valid" || state === "undefined") floor.raise(SECURITY_COUNTER);
+  const trust = new TrustStore(host.crypto);
+  for (const text of TRUSTED_KEYS) {
+    try {
+      const key = trust.add(parsePublicKeyFile(text));
+      host.log(`ota: trusting ${key.algorithm} key ${key.keyIdHex}${key.label ? ` (${key.label})` : ""}`);
+    } catch (error) {
+      host.log(`ota: ignoring a trusted key that does not load: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (TRUSTED_KEYS.length === 0) host.log("ota: this build trusts no signing key; every update will be refused");
+  const ota = new OtaClient({
+    boot: host.boot,
+    flash: host.flash,
+    update: host.update,
+    http: host.device.network?.http?.io,
+    timer: host.timer,
+    crypto: host.crypto,
+    trust,
+    log: host.log,
+    target: FIRMWARE_TARGET,
+    currentVersion: FIRMWARE_VERSION,
+    minSecurityCounter: floor.value,
+  });
+  ota.resume();
+  const otaServer = host.device.network?.httpServer ? serveOtaEndpoint(host.device.network.httpServer.io, ota) : undefined;
+
+  // Modbus RTU slave on the RS-485 port. It stays on in safe mode: it is how
+  // a technician on site reads the device's state.
+  const modbusPort = host.device.serial?.modbus;
+  const modbus =
+    modbusPort === undefined
+      ? undefined
+      : startModbus({
+          port: modbusPort,
+          timer: host.timer,
+          clock: host.clock,
+          boot: host.boot,
+          settings,
+          log: host.log,
+          version: FIRMWARE_VERSION,
+          platform: host.platform,
+          mapText: registerMapResource(host.resources ? (name) => host.resources!.read(name) : undefined),
+          ota: otaStatusOf(ota, (code) => updateErrorNumber(code as UpdateErrorCode)),
+          sources: { sensors: sensorSource(sensors, host.clock) },
+        });
+  if (modbus !== undefined) health.add({ name: "modbus", check: () => (modbus.serving ? "pass" : "fail") });
 
   const trial = new TrialBoot({
     boot: host.boot,
@@ -102,6 +202,9 @@ export function start(host: Host): FieldNode {
     checks: health.all,
     deadlineMs: TRIAL_DEADLINE_MS,
     minUptimeMs: TRIAL_MIN_UPTIME_MS,
+    onOutcome: (outcome) => {
+      if (outcome.state === "confirmed") floor.raise(SECURITY_COUNTER);
+    },
   });
   trial.start();
   guard.armStableTimer();
@@ -118,8 +221,17 @@ export function start(host: Host): FieldNode {
     settings,
     safeMode,
     trial,
+    ota,
+    modbus,
+    sensors,
+    telemetry,
     stop() {
+      telemetry?.stop();
+      sensors.stop();
+      modbus?.stop();
       trial.stop();
+      ota.cancel();
+      otaServer?.close();
       guard.stop();
       for (const id of timers) host.timer.clear(id);
       timers.length = 0;

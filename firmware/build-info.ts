@@ -4,8 +4,20 @@
  */
 declare const __FIELDNODE_VERSION__: string;
 declare const __FIELDNODE_BUILD_FAULT__: string;
+declare const __FIELDNODE_TARGET__: string;
+declare const __FIELDNODE_SECURITY_COUNTER__: number;
+declare const __FIELDNODE_TRUSTED_KEYS__: readonly string[];
 
 export const FIRMWARE_VERSION: string = __FIELDNODE_VERSION__;
+
+/** The board this build runs on: OTA images must be signed for it, or for its chip. */
+export const FIRMWARE_TARGET: string = __FIELDNODE_TARGET__;
+
+/** This build's anti-rollback counter (the security counter its image was signed with). */
+export const SECURITY_COUNTER: number = __FIELDNODE_SECURITY_COUNTER__;
+
+/** Public key files of the keys whose signed images this device accepts. */
+export const TRUSTED_KEYS: readonly string[] = __FIELDNODE_TRUSTED_KEYS__;
 
 /**
  * Deliberately broken builds, so that rollback is tested against images that

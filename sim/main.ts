@@ -6,9 +6,12 @@ import { loadDevicePartitionTable } from "./boot/device-partition-table";
 import { buildSimFirmware } from "./build/firmware-image";
 import { USAGE, UsageError, parseSimOptions } from "./cli/options";
 import { RealClock } from "./clock/real-clock";
+import { ensureDevSigningKey } from "./device/dev-signing-key";
 import { openDeviceFlash } from "./device/flash-store";
 import { isBlank, provisionFactoryImage } from "./device/provision";
 import { DEFAULT_PINS, SimDevice, type ConsoleLine } from "./device/sim-device";
+import { loadRegisterMapFile, startModbusAccess } from "./serial/modbus-access";
+import { startSensorConsole } from "./sensors/console";
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseSimOptions(argv);
@@ -16,11 +19,20 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  let resources: Record<string, Uint8Array> | undefined;
+  if (options.registerMap !== undefined) {
+    try {
+      resources = loadRegisterMapFile(options.registerMap);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  }
   const partitions = loadDevicePartitionTable();
   const store = openDeviceFlash(options.stateDir, options.id);
+  const key = ensureDevSigningKey(options.stateDir, options.id);
   try {
     if (isBlank(store.flash, partitions)) {
-      const build = await buildSimFirmware({ version: options.firmwareVersion });
+      const build = await buildSimFirmware({ version: options.firmwareVersion, trustedKeys: [key.publicFile] });
       provisionFactoryImage(store.flash, partitions, build.image);
       console.log(`provisioned a blank flash with fieldnode ${build.version} in ota_0 (${build.image.length} bytes)`);
     } else if (options.firmwareVersion !== undefined) {
@@ -31,25 +43,84 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
+  let sensorConsole: Awaited<ReturnType<typeof startSensorConsole>>;
+  try {
+    sensorConsole = await startSensorConsole({
+      id: options.id,
+      mqtt: options.mqtt,
+      faults: options.faults,
+      watch: options.watch,
+      print: (line) => console.log(line),
+      printError: (line) => console.error(line),
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+
   const clock = new RealClock();
-  const device = new SimDevice({ id: options.id, clock, flash: store.flash, partitions });
+  const device = new SimDevice({
+    id: options.id,
+    clock,
+    flash: store.flash,
+    partitions,
+    portMap: { 80: options.httpPort },
+    // Real time cannot place characters to the microsecond: the UART hands
+    // bytes over in bursts, as the ESP32's does.
+    modbusReceiveTiming: "burst",
+    ...(resources ? { resources } : {}),
+    ...(sensorConsole.broker ? { mqtt: sensorConsole.broker } : {}),
+  });
   console.log(`fieldnode simulator: device ${options.id}, flash ${store.location}`);
+  console.log(`  OTA signing key (trusted by the provisioned image): ${key.privatePath}${key.created ? " (new)" : ""}`);
+  let announced = false;
+  device.onConsole((line) => {
+    const bound = /^net: device port 80 listening on (127\.0\.0\.1:\d+)$/.exec(line.text);
+    if (bound && !announced) {
+      announced = true;
+      console.log(`  OTA over HTTP: curl -T IMAGE http://${bound[1]}/ota   (status: curl http://${bound[1]}/ota)`);
+      console.log(`    make IMAGE: npm run build -- --sim --version X.Y.Z --trust ${key.publicPath}`);
+      console.log(`                npx fieldnode sign --key ${key.privatePath} --version X.Y.Z build/sim/fieldnode-X.Y.Z.bin --out IMAGE`);
+    }
+  });
   console.log(`  status LED on GPIO ${DEFAULT_PINS.led}; Ctrl-C to power off${options.stateDir ? " (the flash file keeps its state)" : ""}`);
   device.onConsole((line) => {
     if (!options.quiet || line.source === "chip") console.log(formatConsoleLine(line));
   });
+  for (const line of sensorConsole.lines) console.log(line);
   device.powerOn();
+  await sensorConsole.attach(device);
+  let modbus: Awaited<ReturnType<typeof startModbusAccess>> | undefined;
+  if (options.modbusPty !== undefined || options.modbusTcp !== undefined) {
+    try {
+      modbus = await startModbusAccess(device.modbus, clock, {
+        ...(options.modbusPty !== undefined ? { pty: options.modbusPty } : {}),
+        ...(options.modbusTcp !== undefined ? { tcp: options.modbusTcp } : {}),
+        onError: (message) => console.error(message),
+      });
+      for (const line of modbus.lines) console.log(line);
+    } catch (error) {
+      device.powerCut();
+      store.close();
+      await sensorConsole.close();
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  }
 
   await new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
     const stop = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
       device.powerCut();
       store.close();
       resolve();
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
-    if (options.duration !== undefined) setTimeout(stop, options.duration * 1000);
+    if (options.duration !== undefined) timer = setTimeout(stop, options.duration * 1000);
   });
+  await modbus?.close();
+  await sensorConsole.close();
   console.log(`powered off; ${device.lastBoot ? `last boot ran ${device.lastBoot.version} from ${device.lastBoot.slot}` : "nothing booted"}`);
   return 0;
 }

@@ -18,4 +18,10 @@ export interface TimerService {
 /** Monotonic milliseconds since boot (Moddable `Time.ticks`). */
 export interface Clock {
   ticks(): number;
+  /**
+   * Monotonic microseconds since boot (`esp_timer_get_time`; Moddable's
+   * `Time.microseconds`), for timing characters on a serial line. May be
+   * fractional in the simulator, where characters end between microseconds.
+   */
+  microseconds?(): number;
 }

@@ -18,15 +18,38 @@ export function packageVersion(): string {
  * a bundle meant for the simulator.
  */
 export function isModdableSpecifier(specifier: string): boolean {
-  return /^(embedded:|mc\/|timer$|time$|crypt$|flash$|preference$|net$|wifi$|sntp$)/.test(specifier);
+  return /^(embedded:|mc\/|timer$|time$|crypt$|ec$|ecp$|flash$|preference$|net$|wifi$|sntp$)/.test(specifier);
 }
 
-export interface FirmwareBundleOptions {
-  entry: string;
+/** The board this firmware is built for; signed images must name it, or its chip alone. */
+export const DEFAULT_TARGET = "esp32/fieldnode";
+
+/** Facts fixed into an image when it is built. */
+export interface BuildFacts {
   version: string;
   fault?: BuildFault;
+  target?: string;
+  /** This build's anti-rollback counter; confirming it raises the device's floor. */
+  securityCounter?: number;
+  /** Public key files (`fieldnode keygen` *.pub) whose signatures the OTA client accepts. */
+  trustedKeys?: readonly string[];
+}
+
+/** The esbuild `define` for firmware/build-info.ts: one list for every bundle, test and tool. */
+export function firmwareDefines(facts: BuildFacts): Record<string, string> {
+  return {
+    __FIELDNODE_VERSION__: JSON.stringify(facts.version),
+    __FIELDNODE_BUILD_FAULT__: JSON.stringify(facts.fault ?? "none"),
+    __FIELDNODE_TARGET__: JSON.stringify(facts.target ?? DEFAULT_TARGET),
+    __FIELDNODE_SECURITY_COUNTER__: String(facts.securityCounter ?? 0),
+    __FIELDNODE_TRUSTED_KEYS__: JSON.stringify(facts.trustedKeys ?? []),
+  };
+}
+
+export interface FirmwareBundleOptions extends BuildFacts {
+  entry: string;
   /** "device": an ES module for mcconfig; "sim": a script exposing `fieldnode` for a fresh realm. */
-  target: "device" | "sim";
+  output: "device" | "sim";
   minify?: boolean;
 }
 
@@ -45,7 +68,7 @@ export async function bundleFirmware(options: FirmwareBundleOptions): Promise<st
           return { errors: [{ text: `firmware imports the Node module "${args.path}", which the device does not have (from ${args.importer}); keep Node code in sim/ or host/` }] };
         }
         if (isModdableSpecifier(args.path)) {
-          if (options.target === "device") return { path: args.path, external: true };
+          if (options.output === "device") return { path: args.path, external: true };
           return { errors: [{ text: `"${args.path}" is a Moddable module; only firmware/platform/esp32 and firmware/main.ts may import it (from ${args.importer})` }] };
         }
         return undefined;
@@ -58,16 +81,13 @@ export async function bundleFirmware(options: FirmwareBundleOptions): Promise<st
     write: false,
     platform: "neutral",
     target: "es2022",
-    format: options.target === "device" ? "esm" : "iife",
-    ...(options.target === "sim" ? { globalName: "fieldnode" } : {}),
+    format: options.output === "device" ? "esm" : "iife",
+    ...(options.output === "sim" ? { globalName: "fieldnode" } : {}),
     minify: options.minify ?? false,
     legalComments: "none",
     charset: "utf8",
     logLevel: "silent",
-    define: {
-      __FIELDNODE_VERSION__: JSON.stringify(options.version),
-      __FIELDNODE_BUILD_FAULT__: JSON.stringify(options.fault ?? "none"),
-    },
+    define: firmwareDefines(options),
     plugins: [forbidNode],
   });
   return result.outputFiles[0]!.text;

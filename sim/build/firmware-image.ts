@@ -1,13 +1,10 @@
 import { join } from "node:path";
 import type { BuildFault } from "../../firmware/build-info";
-import { FIRMWARE_DIR, bundleFirmware, packageVersion } from "../../host/build/bundle";
+import { FIRMWARE_DIR, bundleFirmware, packageVersion, type BuildFacts } from "../../host/build/bundle";
 import { buildAppImage } from "../boot/esp-app-image";
 
-export interface FirmwareBuildOptions {
-  version?: string;
+export interface FirmwareBuildOptions extends Partial<Omit<BuildFacts, "fault">> {
   fault?: BuildFault;
-  /** esp_app_desc_t.secure_version: the anti-rollback counter. */
-  secureVersion?: number;
 }
 
 export interface FirmwareBuild {
@@ -29,16 +26,18 @@ const cache = new Map<string, Promise<FirmwareBuild>>();
 export function buildSimFirmware(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
   const version = options.version ?? packageVersion();
   const fault = options.fault ?? "none";
-  const secureVersion = options.secureVersion ?? 0;
-  const key = `${version}|${fault}|${secureVersion}`;
+  // One counter for both: esp_app_desc_t.secure_version and the signed header's.
+  const securityCounter = options.securityCounter ?? 0;
+  const facts: BuildFacts = { ...options, version, fault, securityCounter };
+  const key = JSON.stringify([version, fault, securityCounter, options.target ?? "", options.trustedKeys ?? []]);
   let build = cache.get(key);
   if (build === undefined) {
     build = (async () => {
-      const source = await bundleFirmware({ entry: join(FIRMWARE_DIR, "app.ts"), version, fault, target: "sim" });
+      const source = await bundleFirmware({ ...facts, entry: join(FIRMWARE_DIR, "app.ts"), output: "sim" });
       const image = buildAppImage({
         version,
         projectName: "fieldnode",
-        secureVersion,
+        secureVersion: securityCounter,
         payload: new TextEncoder().encode(source),
       });
       return { version, fault, source, image };

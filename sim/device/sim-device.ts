@@ -2,13 +2,18 @@ import type { FieldNode } from "../../firmware/app";
 import type { BootControl, ResetReason } from "../../firmware/boot/boot-control";
 import type { PinSpecifier } from "../../firmware/host/io";
 import { Bootloader, NoBootableAppError, type BootSelection } from "../boot/bootloader";
+import "../boot/node-image-hash";
 import { OtaOps } from "../boot/ota-ops";
 import type { PartitionTable } from "../boot/partition-table";
 import type { SimClock } from "../clock/sim-clock";
 import { PowerCutError, type NorFlash } from "../flash/nor-flash";
 import { GpioBank } from "../io/gpio-bank";
+import { createNodeCrypto } from "../crypto/node-crypto";
 import { createHttpClientClass } from "../net/http-client";
 import { createHttpServerClass } from "../net/http-server";
+import { createMqttClientClass } from "../net/mqtt-client";
+import { SimSensorBoard } from "../sensors/board";
+import { ModbusBus } from "../serial/modbus-board";
 import { loadFirmware } from "./firmware-realm";
 import { PowerDomain } from "./power-domain";
 import { createSimHost } from "./sim-host";
@@ -32,6 +37,14 @@ export interface SimDeviceOptions {
   bootDelayMs?: number;
   /** Host ports for the device's listening ports (port forwarding); unlisted ports get any free port. */
   portMap?: Readonly<Record<number, number>>;
+  /** How the Modbus UART hands bytes to the firmware: exact per character (virtual time) or in FIFO bursts (real time). */
+  modbusReceiveTiming?: "character" | "burst";
+  /** Files the firmware reads as resources, e.g. "modbus-map.json". */
+  resources?: Readonly<Record<string, Uint8Array>>;
+  /** The board's sensors; default: the reference board with its default physics. */
+  sensors?: SimSensorBoard;
+  /** The MQTT broker the device uses unless its settings name one (npm start: the embedded broker or --mqtt). */
+  mqtt?: { host: string; port: number };
 }
 
 export type DeviceState = "off" | "booting" | "running" | "halted";
@@ -63,6 +76,12 @@ export class SimDevice {
   readonly gpio: GpioBank;
   readonly flash: NorFlash;
   readonly partitions: PartitionTable;
+  /** The sensors wired to the board: inject faults and change the physics here. */
+  readonly sensors: SimSensorBoard;
+  readonly #mqtt: { host: string; port: number } | undefined;
+  /** The RS-485 bus on the Modbus UART: attach masters to `modbus.line`. */
+  readonly modbus: ModbusBus;
+  readonly #resources: Readonly<Record<string, Uint8Array>> | undefined;
   readonly #clock: SimClock;
   readonly #pins: Readonly<Record<string, PinSpecifier>>;
   readonly #bootDelayMs: number;
@@ -84,9 +103,13 @@ export class SimDevice {
     this.flash = options.flash;
     this.partitions = options.partitions;
     this.#pins = options.pins ?? DEFAULT_PINS;
+    this.modbus = new ModbusBus(options.clock, options.modbusReceiveTiming);
+    this.#resources = options.resources;
     this.#bootDelayMs = options.bootDelayMs ?? 300;
     this.#portMap = options.portMap ?? {};
     this.gpio = new GpioBank(ESP32_GPIOS);
+    this.sensors = options.sensors ?? new SimSensorBoard({ clock: options.clock });
+    this.#mqtt = options.mqtt;
     this.#watchdog = new TaskWatchdog(this.#clock, options.watchdogTimeoutMs ?? 10_000, () => {
       this.#emit("chip", "E task_wdt: Task watchdog got triggered. The following tasks did not reset the watchdog in time: main");
       this.reset("task-watchdog");
@@ -100,6 +123,13 @@ export class SimDevice {
   /** The last boot: which slot, which version, what rollback state. */
   get lastBoot(): Readonly<BootRecord> | undefined {
     return this.#boot;
+  }
+
+  /** The running image's rollback state now, as otadata records it (lastBoot.state is as it booted). */
+  imageState(): string | undefined {
+    if (this.#state !== "running" || this.#boot === undefined) return undefined;
+    const running = this.partitions.find(this.#boot.slot)!;
+    return new OtaOps(this.flash, this.partitions, { rollback: true, running }).getStatePartition(running);
   }
 
   /** Where a device port the firmware listens on is reachable on this machine, once bound. */
@@ -167,7 +197,8 @@ export class SimDevice {
       state: selection.state,
     };
     this.#state = "running";
-    const bootTime = this.#clock.now();
+    // Whole ms, as modMilliseconds() is: Time.ticks and the timer then share one base.
+    const bootTime = Math.floor(this.#clock.now());
     const boot = this.#bootControl(ops, domain, reason);
     domain.run(() => {
       const source = new TextDecoder().decode(selection.image.payload);
@@ -182,8 +213,10 @@ export class SimDevice {
           flash: this.flash,
           partitions: this.partitions,
           ota: ops,
+          crypto: createNodeCrypto(),
           network: {
             http: { io: createHttpClientClass(domain) },
+            ...(this.#mqtt ? { mqtt: { io: createMqttClientClass(domain, this.#clock), ...this.#mqtt } } : {}),
             httpServer: {
               io: createHttpServerClass(domain, {
                 hostPort: (port) => this.#portMap[port] ?? 0,
@@ -196,6 +229,10 @@ export class SimDevice {
             },
           },
           bootTime,
+          modbus: this.modbus.forBoot(this.#clock, domain, this.gpio).modbus,
+          deviceId: this.id,
+          sensors: this.sensors,
+          ...(this.#resources ? { resources: this.#resources } : {}),
           log: (line) => this.#emit("app", line),
         }),
       );

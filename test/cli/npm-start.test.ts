@@ -19,7 +19,7 @@ describe("npm start", () => {
 
     const second = await runTs("sim/main.ts", ["--state-dir", stateDir, "--duration", "1"]);
     expect(second.code).toBe(0);
-    expect(second.stdout).not.toContain("provisioned");
+    expect(second.stdout).not.toContain("provisioned a blank flash");
     expect(second.stdout).toContain(`flash ${flashFile}`);
     expect(second.stdout).toContain("app  fieldnode 1.4.2 on sim: slot ota_0 (valid), reset reason power-on");
     // The bootloader recorded ota_0 in otadata on the first run; the second run finds it there.

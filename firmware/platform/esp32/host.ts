@@ -6,7 +6,12 @@ import Timer from "timer";
 import type { Host } from "../../host/host";
 import type { TimerId, TimerService } from "../../host/timer";
 import { createEsp32BootControl } from "./boot-control";
+import { createEsp32Crypto } from "./crypto";
 import { createEsp32Network } from "./network";
+import { esp32DeviceId } from "./identity";
+import { createEsp32Mqtt } from "./mqtt";
+import { createEsp32SensorBoard } from "./sensors";
+import { ESP32_MODBUS_PORT, microseconds } from "./serial";
 
 /** Moddable's Timer handles are host objects; the firmware only passes them back. */
 const timer: TimerService = {
@@ -20,12 +25,19 @@ const timer: TimerService = {
 export function createEsp32Host(): Host {
   return {
     platform: "esp32",
-    device: { ...device, network: createEsp32Network() },
+    deviceId: esp32DeviceId(),
+    device: {
+      ...device,
+      ...createEsp32SensorBoard(),
+      network: { ...createEsp32Network(), mqtt: createEsp32Mqtt() },
+      serial: { modbus: ESP32_MODBUS_PORT },
+    },
     timer,
-    clock: { ticks: () => Time.ticks },
+    clock: { ticks: () => Time.ticks, microseconds },
     boot: createEsp32BootControl(),
     flash,
     update,
+    crypto: createEsp32Crypto(),
     log: (line) => trace(line, "\n"),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { builtinModules } from "node:module";
 import * as esbuild from "esbuild";
+import { firmwareDefines } from "../../../host/build/bundle";
 
 export interface BundleOptions {
   /** Module to bundle: a file path, or a name that one of `plugins` resolves. */
@@ -19,10 +20,7 @@ export interface BundleOptions {
  * The build-time constants firmware/build-info.ts declares. They have to be
  * defined in every bundle or the bundle throws a ReferenceError at load.
  */
-const DEFAULT_DEFINE: Readonly<Record<string, string>> = {
-  __FIELDNODE_VERSION__: JSON.stringify("0.0.0-xs"),
-  __FIELDNODE_BUILD_FAULT__: JSON.stringify("none"),
-};
+const DEFAULT_DEFINE: Readonly<Record<string, string>> = firmwareDefines({ version: "0.0.0-xs" });
 
 const NODE_BUILTINS = new Set(builtinModules.filter((name) => !name.startsWith("_")));
 

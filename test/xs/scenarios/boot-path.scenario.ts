@@ -5,6 +5,7 @@
  */
 import partitionsCsv from "../../../firmware/platform/esp32/sdkconfig/partitions.csv";
 import { start } from "../../../firmware/app";
+import { createPureJsCrypto } from "../../../firmware/crypto/pure-js";
 import type { SettingsSection } from "../../../firmware/config/settings";
 import { Bootloader } from "../../../sim/boot/bootloader";
 import { buildAppImage } from "../../../sim/boot/esp-app-image";
@@ -61,6 +62,7 @@ export const scenarios = {
     const host = createSimHost({
       clock, domain, gpio, pins: { led: 2 }, flash, partitions: table, bootTime: 0,
       ota: ops,
+      crypto: createPureJsCrypto(),
       boot: {
         runningSlot: () => running.name,
         imageState: () => ops.getStatePartition(running),
