@@ -7,6 +7,7 @@ import type {
   HttpRequestHandlers,
 } from "../../firmware/host/http";
 import type { PowerDomain } from "../device/power-domain";
+import { ByteQueue } from "./byte-queue";
 
 /** Stop reading from the socket beyond this much unread body: the firmware sets the pace. */
 const HIGH_WATER = 64 * 1024;
@@ -75,9 +76,7 @@ export function createHttpClientClass(domain: PowerDomain): HttpClientConstructo
 class SimHttpRequest implements HttpRequest {
   readonly #handlers: HttpRequestHandlers;
   readonly #domain: PowerDomain;
-  readonly #chunks: Buffer[] = [];
-  #available = 0;
-  #headOffset = 0;
+  readonly #body = new ByteQueue();
   #response: http.IncomingMessage | undefined;
   #outgoing: http.ClientRequest | undefined;
   #finished: ((error: Error | null) => void) | undefined;
@@ -111,10 +110,9 @@ class SimHttpRequest implements HttpRequest {
     }
     this.#domain.run(() => this.#handlers.onHeaders?.call(this, response.statusCode ?? 0, headers));
     response.on("data", (chunk: Buffer) => {
-      this.#chunks.push(chunk);
-      this.#available += chunk.length;
-      if (this.#available >= HIGH_WATER) response.pause();
-      this.#domain.run(() => this.#handlers.onReadable?.call(this, this.#available));
+      this.#body.push(chunk);
+      if (this.#body.available >= HIGH_WATER) response.pause();
+      this.#domain.run(() => this.#handlers.onReadable?.call(this, this.#body.available));
     });
     response.on("end", () => {
       this.#ended = true;
@@ -129,26 +127,10 @@ class SimHttpRequest implements HttpRequest {
   read(byteLength?: number): ArrayBuffer | undefined;
   read(what?: Uint8Array | number): number | ArrayBuffer | undefined {
     if (this.#response === undefined) return undefined;
-    const wanted = what === undefined ? this.#available : typeof what === "number" ? what : what.length;
-    const count = Math.min(wanted, this.#available);
-    const fresh = typeof what === "object" ? undefined : new ArrayBuffer(count);
-    const target = typeof what === "object" ? what : new Uint8Array(fresh!);
-    let copied = 0;
-    while (copied < count) {
-      const head = this.#chunks[0]!;
-      const take = Math.min(count - copied, head.length - this.#headOffset);
-      target.set(head.subarray(this.#headOffset, this.#headOffset + take), copied);
-      copied += take;
-      this.#headOffset += take;
-      if (this.#headOffset === head.length) {
-        this.#chunks.shift();
-        this.#headOffset = 0;
-      }
-    }
-    this.#available -= count;
-    if (this.#available < HIGH_WATER / 2 && this.#response.isPaused()) this.#response.resume();
+    const result = typeof what === "object" ? this.#body.read(what) : this.#body.read(what);
+    if (this.#body.available < HIGH_WATER / 2 && this.#response.isPaused()) this.#response.resume();
     this.#maybeDone();
-    return fresh ?? count;
+    return result;
   }
 
   write(data: Uint8Array | undefined): void {
@@ -176,7 +158,7 @@ class SimHttpRequest implements HttpRequest {
   }
 
   #maybeDone(): void {
-    if (this.#done || !this.#ended || this.#available > 0) return;
+    if (this.#done || !this.#ended || this.#body.available > 0) return;
     this.#done = true;
     // Like Moddable's client, completion is reported from a fresh turn, after the last read returns.
     queueMicrotask(() => {

@@ -9,6 +9,7 @@ import type {
   HttpServerResponse,
 } from "../../firmware/host/http-server";
 import type { PowerDomain } from "../device/power-domain";
+import { ByteQueue } from "./byte-queue";
 
 const HIGH_WATER = 64 * 1024;
 const WRITE_WINDOW = 16 * 1024;
@@ -70,9 +71,7 @@ class SimConnection implements HttpConnection {
   readonly #res: http.ServerResponse;
   readonly #domain: PowerDomain;
   #route: HttpRoute = {};
-  readonly #chunks: Buffer[] = [];
-  #headOffset = 0;
-  #available = 0;
+  readonly #body = new ByteQueue();
   #bodyEnded = false;
   #state: "request" | "body" | "waitResponse" | "responding" | "done" | "error" = "request";
   #remaining: number | undefined;
@@ -108,10 +107,9 @@ class SimConnection implements HttpConnection {
     req.on("data", (chunk: Buffer) => {
       // A route that does not read the body does not want it.
       if (this.#route.onReadable === undefined) return;
-      this.#chunks.push(chunk);
-      this.#available += chunk.length;
-      if (this.#available >= HIGH_WATER) req.pause();
-      this.#call(() => this.#route.onReadable?.call(this, this.#available));
+      this.#body.push(chunk);
+      if (this.#body.available >= HIGH_WATER) req.pause();
+      this.#call(() => this.#route.onReadable?.call(this, this.#body.available));
       this.#maybeReply();
     });
     req.on("end", () => {
@@ -127,26 +125,10 @@ class SimConnection implements HttpConnection {
   read(target: Uint8Array): number;
   read(count?: number): ArrayBuffer | undefined;
   read(what?: Uint8Array | number): number | ArrayBuffer | undefined {
-    const wanted = what === undefined ? this.#available : typeof what === "number" ? what : what.length;
-    const count = Math.min(wanted, this.#available);
-    const fresh = typeof what === "object" ? undefined : new ArrayBuffer(count);
-    const target = typeof what === "object" ? what : new Uint8Array(fresh!);
-    let copied = 0;
-    while (copied < count) {
-      const head = this.#chunks[0]!;
-      const take = Math.min(count - copied, head.length - this.#headOffset);
-      target.set(head.subarray(this.#headOffset, this.#headOffset + take), copied);
-      copied += take;
-      this.#headOffset += take;
-      if (this.#headOffset === head.length) {
-        this.#chunks.shift();
-        this.#headOffset = 0;
-      }
-    }
-    this.#available -= count;
-    if (this.#available < HIGH_WATER / 2 && this.#req.isPaused()) this.#req.resume();
+    const result = typeof what === "object" ? this.#body.read(what) : this.#body.read(what);
+    if (this.#body.available < HIGH_WATER / 2 && this.#req.isPaused()) this.#req.resume();
     queueMicrotask(() => this.#maybeReply());
-    return fresh ?? count;
+    return result;
   }
 
   respond(response: HttpServerResponse): void {
@@ -191,7 +173,7 @@ class SimConnection implements HttpConnection {
   }
 
   #maybeReply(): void {
-    if (this.#state !== "body" || !this.#bodyEnded || this.#available > 0) return;
+    if (this.#state !== "body" || !this.#bodyEnded || this.#body.available > 0) return;
     this.#state = "waitResponse";
     const response: HttpServerResponse = { status: 200, headers: new Map() };
     this.#call(() => {
