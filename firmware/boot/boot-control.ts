@@ -54,6 +54,11 @@ export function resetReasonFromCode(code: number): ResetReason {
   return RESET_REASONS[code] ?? "unknown";
 }
 
+/** The esp_reset_reason_t number of a reason (status registers report it). */
+export function resetReasonCode(reason: ResetReason): number {
+  return Math.max(0, RESET_REASONS.indexOf(reason));
+}
+
 const IMAGE_STATES: Readonly<Record<number, ImageState>> = {
   0: "new",
   1: "pending-verify",
@@ -66,4 +71,10 @@ const IMAGE_STATES: Readonly<Record<number, ImageState>> = {
 /** Maps esp_ota_img_states_t (ESP_OTA_IMG_NEW = 0 ... ESP_OTA_IMG_UNDEFINED = 0xFFFFFFFF). */
 export function imageStateFromCode(code: number): ImageState {
   return IMAGE_STATES[code >>> 0] ?? "undefined";
+}
+
+/** The esp_ota_img_states_t number of a state (0xFFFFFFFF for "undefined"). */
+export function imageStateCode(state: ImageState): number {
+  for (const [code, name] of Object.entries(IMAGE_STATES)) if (name === state) return Number(code);
+  return 0xffffffff;
 }
