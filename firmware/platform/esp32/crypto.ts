@@ -2,10 +2,9 @@ import { Digest } from "crypt";
 import EC from "ec";
 import ECPoint from "ecp";
 import { crc32 } from "../../core/crc32";
-import type { CryptoPort, Sha256, SignatureAlgorithm } from "../../crypto/crypto-port";
-import { verifyEcdsaP256Digest } from "../../crypto/ecdsa-p256";
-import { verifyEd25519 } from "../../crypto/ed25519";
+import type { CryptoPort, Sha256 } from "../../crypto/crypto-port";
 import { P256, type P256MulAdd } from "../../crypto/p256";
+import { portableVerify } from "../../crypto/portable-verify";
 
 /**
  * The crypto port on the ESP32: Moddable's native `crypt` Digest for SHA-256
@@ -52,26 +51,10 @@ export function createEsp32Crypto(): CryptoPort {
     const sum = curve.mul2(generator, u1, new ECPoint(q.x, q.y), u2);
     return sum.isZero() ? undefined : sum.X;
   };
-  const messageHash = new NativeSha256();
-  const digest = new Uint8Array(32);
-
   return {
     name: "esp32",
     crc32: (data, seed) => crc32(data, seed),
     createSha256: () => new NativeSha256(),
-    verify(algorithm: SignatureAlgorithm, publicKey, message, signature) {
-      try {
-        if (algorithm === "ecdsa-p256-sha256") {
-          messageHash.reset();
-          messageHash.update(message);
-          messageHash.digestInto(digest);
-          return verifyEcdsaP256Digest(mulAdd, publicKey, digest, signature);
-        }
-        if (algorithm === "ed25519") return verifyEd25519(publicKey, message, signature);
-        return false;
-      } catch {
-        return false;
-      }
-    },
+    verify: portableVerify(new NativeSha256(), mulAdd),
   };
 }
