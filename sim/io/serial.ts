@@ -317,8 +317,8 @@ export function createUartBank(transceivers: readonly TransceiverWiring[], clock
       const timeoutMs = this.#receiveTimeout * characterMs(this.#format);
       this.#timeoutEvent = clock.schedule(lastEnd + timeoutMs, () => {
         this.#timeoutEvent = undefined;
-        // On a real-time clock a character's delivery can run after this timer
-        // although it ended earlier: the line knows, and the timeout waits.
+        // A start bit already on the wire resets the UART's idle count, as on
+        // the chip; the byte itself only arrives at its stop bit.
         const busy = this.#lineName === undefined ? undefined : this.#wiring?.line.activeUntil(this.#lineName);
         if (busy !== undefined) return this.#armTimeout(busy);
         if (this.#rx.length > 0) this.#readable();

@@ -59,7 +59,7 @@ export class LineMaster {
     if (this.#closeEvent !== undefined) this.#clock.cancel(this.#closeEvent);
     this.#closeEvent = this.#clock.schedule(lastEnd + frameTiming(this.format).t35Us / 1000, () => {
       this.#closeEvent = undefined;
-      // A real-time clock may run this before the delivery of a character that ended earlier.
+      // A character whose start bit is already on the wire means the line is not idle.
       const busy = this.#line.activeUntil(this.#name);
       if (busy !== undefined) return this.#armClose(busy);
       this.#finish();

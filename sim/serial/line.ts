@@ -152,9 +152,9 @@ export class SerialLine {
 
   /**
    * If a character from anyone but `receiver` has started by now and not yet
-   * been delivered (on the wire, or overdue because a real-time clock runs
-   * timers late and not always in order), when the last such one ends, ms.
-   * Receivers ask before deciding that the line went quiet.
+   * been delivered (its start bit is on the wire, so the line is not idle,
+   * though receivers only get the byte at its stop bit), when the last such
+   * one ends, ms. Receivers ask before deciding that the line went quiet.
    */
   activeUntil(receiver: string): number | undefined {
     const now = this.clock.now();

@@ -87,11 +87,7 @@ describe("modbus-serial (npm) as master, RTU over TCP", () => {
     expect((await client.readHoldingRegisters(0, 1)).data).toEqual([1]);
   });
 
-  // Flaked once in three CI runs (a CRC error inside modbus-serial's telnet
-  // port) under full CPU load; suspected: a real-time gateway timeout letting
-  // the next request collide with a late reply on the simulated wire. Retried
-  // until that is root-caused; a consistent failure still fails.
-  it("two masters at once are served one request at a time", { retry: 2 }, async () => {
+  it("two masters at once are served one request at a time", async () => {
     const other = await tcpClient();
     // Each master waits for its own reply (a Modbus master has one request out at a time); the two interleave.
     const poll = async (master: ModbusRTU, address: number) => {
@@ -107,9 +103,7 @@ describe("modbus-serial (npm) as master, RTU over TCP", () => {
   });
 });
 
-// Real time through socat and the OS pty: one intermittent failure seen in
-// local runs (FC 11); retried until root-caused, as the two-masters case.
-describe.skipIf(socat === undefined)("modbus-serial (npm) as master, on the pseudo-terminal", { retry: 2 }, () => {
+describe.skipIf(socat === undefined)("modbus-serial (npm) as master, on the pseudo-terminal", () => {
   let client: ModbusRTU;
   beforeAll(async () => {
     client = new ModbusRTU();
