@@ -1,20 +1,27 @@
 import { BootLoopGuard } from "./boot/boot-loop-guard";
 import { HealthChecks } from "./boot/health-check";
 import { TrialBoot } from "./boot/trial-boot";
-import { BUILD_FAULT, FIRMWARE_TARGET, FIRMWARE_VERSION, SECURITY_COUNTER, TRUSTED_KEYS } from "./build-info";
+import { BUILD_FAULT, FIRMWARE_TARGET, FIRMWARE_VERSION, SECURITY_COUNTER, TECHNICIAN_KEYS, TRUSTED_KEYS } from "./build-info";
+import { CommandAuthenticator } from "./commands/command-authenticator";
+import { CommandChannel } from "./commands/command-channel";
+import { deviceCommands } from "./commands/device-commands";
+import { ReplayGuard } from "./commands/replay-guard";
 import { RecordStore } from "./config/record-store";
-import { Settings } from "./config/settings";
+import { Settings, type SettingsSection } from "./config/settings";
 import type { Host } from "./host/host";
 import type { DigitalIO } from "./host/io";
 import type { TimerId } from "./host/timer";
 import { registerMapResource, startModbus, type Modbus } from "./modbus/modbus";
+import { MODBUS_SETTINGS } from "./modbus/settings";
 import { otaStatusOf } from "./modbus/ota-status";
 import { serveOtaEndpoint } from "./ota/http-endpoint";
+import { InstallRecords } from "./ota/install-record";
 import { OtaClient } from "./ota/ota-client";
+import { OtaReporter } from "./ota/ota-reporter";
 import { parsePublicKeyFile } from "./ota/public-key-file";
 import { SecurityFloor } from "./ota/security-floor";
 import { TrustStore } from "./ota/trust-store";
-import { updateErrorNumber, type UpdateErrorCode } from "./ota/update-errors";
+import { UPDATE_ERROR_CODES, updateErrorNumber, type UpdateErrorCode } from "./ota/update-errors";
 import { sensorSource } from "./sensors/modbus-source";
 import { SamplingLoop } from "./sensors/sampling-loop";
 import { sensorsSection } from "./sensors/settings";
@@ -39,6 +46,10 @@ export interface FieldNode {
   readonly safeMode: boolean;
   readonly trial: TrialBoot;
   readonly ota: OtaClient;
+  /** What `<prefix>/<id>/ota/status` shows: the update in progress, or what became of the last one. */
+  readonly otaReport: OtaReporter;
+  /** Signed technician commands from MQTT; absent without telemetry. */
+  readonly commands: CommandChannel | undefined;
   /** The Modbus RTU slave on the board's RS-485 port; absent on a board without one. */
   readonly modbus: Modbus | undefined;
   /** The sensor sampling loop (no sensors in safe mode); it also feeds the task watchdog. */
@@ -137,11 +148,13 @@ export function start(host: Host): FieldNode {
           mqtt: host.device.network?.mqtt,
           deviceId: host.deviceId ?? "fieldnode",
           firmware: FIRMWARE_VERSION,
+          onCommand: (payload, complete) => onCommand?.(payload, complete),
         },
         settings.get(telemetrySection),
         sensors,
       );
   if (telemetry !== undefined) health.add({ name: "mqtt", check: () => (telemetry.link.counters.connects > 0 ? "pass" : "pending") });
+  let onCommand: ((payload: Uint8Array, complete: boolean) => void) | undefined;
 
   // OTA: signed images only, from the keys this build trusts, never below the
   // anti-rollback floor. Stays available in safe mode: it is how a device is repaired.
@@ -170,8 +183,92 @@ export function start(host: Host): FieldNode {
     currentVersion: FIRMWARE_VERSION,
     minSecurityCounter: floor.value,
   });
-  ota.resume();
+
+  // What became of the last install, told by whichever image booted: the new
+  // one on trial, or the old one running again after a rollback.
+  const otaprog = () => host.flash.open({ path: "otaprog" });
+  const installs = new InstallRecords(new RecordStore(otaprog(), 8));
+  const runningSlot = host.boot.runningSlot();
+  const updateSlot = runningSlot === "ota_0" ? "ota_1" : "ota_0";
+  const otaReport = new OtaReporter({
+    client: ota,
+    clock: host.clock,
+    publish: (payload) => telemetry?.link.enqueue(telemetry.topics.ota, payload, 1, true),
+    running: FIRMWARE_VERSION,
+    slot: runningSlot,
+  });
+  const resumed = ota.resume();
+  const install = installs.verdict(host.boot, FIRMWARE_VERSION);
+  if (install.kind === "installed") {
+    const { record } = install;
+    otaReport.restore(state === "pending-verify" ? "trial" : (record.outcome ?? "confirmed"), { version: record.version, previous: record.from, nonce: record.nonce });
+  } else if (install.kind === "rolled-back") {
+    const { record } = install;
+    const error = record.reason !== undefined
+      ? { code: "TRIAL_FAILED", number: UPDATE_ERROR_CODES.TRIAL_FAILED, message: `${record.version} failed its trial: ${record.reason}` }
+      : { code: "ROLLED_BACK", number: UPDATE_ERROR_CODES.ROLLED_BACK, message: `${record.version} was reset before it confirmed its trial (crash, watchdog or power loss)` };
+    if (install.firstReport) {
+      host.log(`ota: ${record.version} in ${record.slot} was rolled back; running ${FIRMWARE_VERSION} from ${runningSlot} again (${error.message})`);
+      installs.update({ reported: true });
+    }
+    otaReport.restore("rolled-back", { version: record.version, previous: record.version, nonce: record.nonce, error });
+  } else if (install.kind === "stale") {
+    if (resumed) otaReport.nonce = install.record.nonce;
+    else installs.abandon();
+  }
+  ota.onStatus((status) => {
+    if (status.state === "installing" && status.version !== undefined) {
+      // Before complete() switches the boot partition: the next boot must find it.
+      installs.begin({ version: status.version, slot: updateSlot, from: FIRMWARE_VERSION, fromSlot: runningSlot, nonce: otaReport.nonce, stage: "installing" });
+    } else if (status.state === "failed") {
+      installs.abandon();
+    } else if (status.state === "receiving") {
+      otaReport.nonce = null;
+    }
+  });
+  otaReport.publish();
   const otaServer = host.device.network?.httpServer ? serveOtaEndpoint(host.device.network.httpServer.io, ota) : undefined;
+
+  // Signed technician commands, on the device's MQTT command topic.
+  let commands: CommandChannel | undefined;
+  if (telemetry !== undefined) {
+    const technicianKeys = new TrustStore(host.crypto);
+    for (const text of TECHNICIAN_KEYS) {
+      try {
+        const key = technicianKeys.add(parsePublicKeyFile(text));
+        host.log(`command: obeying technician key ${key.keyIdHex}${key.label ? ` (${key.label})` : ""}`);
+      } catch (error) {
+        host.log(`command: ignoring a technician key that does not load: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (TECHNICIAN_KEYS.length === 0) host.log("command: this build trusts no technician key; every command will be refused");
+    const wallSeconds = () => Math.floor(Date.now() / 1000);
+    const replay = new ReplayGuard(new RecordStore(otaprog(), 6), wallSeconds);
+    const channel = new CommandChannel({
+      authenticator: new CommandAuthenticator({ crypto: host.crypto, keys: technicianKeys, guard: replay, deviceId: telemetry.deviceId, now: wallSeconds }),
+      handlers: deviceCommands({
+        ota,
+        restart: () => host.boot.restart(),
+        timer: host.timer,
+        settings,
+        sections: { telemetry: telemetrySection, sensors: sensorsSection, modbus: MODBUS_SETTINGS } as Record<string, SettingsSection<unknown>>,
+        guard: replay,
+        technicianKeys,
+        nameUpdate: (nonce) => {
+          const before = otaReport.nonce;
+          otaReport.nonce = nonce;
+          return before;
+        },
+        onUpdateStarted: (nonce, version) => {
+          installs.begin({ version, slot: updateSlot, from: FIRMWARE_VERSION, fromSlot: runningSlot, nonce, stage: "downloading" });
+        },
+      }),
+      publish: (payload) => telemetry.link.enqueue(telemetry.topics.status, payload, 1, false),
+      log: host.log,
+    });
+    onCommand = (payload, complete) => channel.receive(payload, complete);
+    commands = channel;
+  }
 
   // Modbus RTU slave on the RS-485 port. It stays on in safe mode: it is how
   // a technician on site reads the device's state.
@@ -203,7 +300,15 @@ export function start(host: Host): FieldNode {
     deadlineMs: TRIAL_DEADLINE_MS,
     minUptimeMs: TRIAL_MIN_UPTIME_MS,
     onOutcome: (outcome) => {
-      if (outcome.state === "confirmed") floor.raise(SECURITY_COUNTER);
+      if (outcome.state === "confirmed") {
+        floor.raise(SECURITY_COUNTER);
+        installs.update({ outcome: "confirmed" });
+        otaReport.publish("confirmed");
+      } else {
+        // Saved before the reboot, so the previous image can say why.
+        installs.update({ outcome: "rejected", reason: outcome.reason ?? "health checks failed" });
+        otaReport.publish("rejected", { code: "TRIAL_FAILED", number: UPDATE_ERROR_CODES.TRIAL_FAILED, message: outcome.reason ?? "health checks failed" });
+      }
     },
   });
   trial.start();
@@ -222,6 +327,8 @@ export function start(host: Host): FieldNode {
     safeMode,
     trial,
     ota,
+    otaReport,
+    commands,
     modbus,
     sensors,
     telemetry,

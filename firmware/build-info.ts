@@ -7,6 +7,7 @@ declare const __FIELDNODE_BUILD_FAULT__: string;
 declare const __FIELDNODE_TARGET__: string;
 declare const __FIELDNODE_SECURITY_COUNTER__: number;
 declare const __FIELDNODE_TRUSTED_KEYS__: readonly string[];
+declare const __FIELDNODE_TECHNICIAN_KEYS__: readonly string[];
 
 export const FIRMWARE_VERSION: string = __FIELDNODE_VERSION__;
 
@@ -18,6 +19,9 @@ export const SECURITY_COUNTER: number = __FIELDNODE_SECURITY_COUNTER__;
 
 /** Public key files of the keys whose signed images this device accepts. */
 export const TRUSTED_KEYS: readonly string[] = __FIELDNODE_TRUSTED_KEYS__;
+
+/** Public key files (Ed25519) of the technicians whose signed commands this device obeys. */
+export const TECHNICIAN_KEYS: readonly string[] = __FIELDNODE_TECHNICIAN_KEYS__;
 
 /**
  * Deliberately broken builds, so that rollback is tested against images that

@@ -1,17 +1,18 @@
 /**
  * `npm start`: one simulated fieldnode device in real time, with its embedded
- * defaults. See --help.
+ * defaults; `--fleet N` runs N of them (sim/fleet/run-fleet.ts). See --help.
  */
 import { loadDevicePartitionTable } from "./boot/device-partition-table";
 import { buildSimFirmware } from "./build/firmware-image";
 import { USAGE, UsageError, parseSimOptions } from "./cli/options";
 import { RealClock } from "./clock/real-clock";
-import { ensureDevSigningKey } from "./device/dev-signing-key";
+import { devKeyDir, ensureDevSigningKey, ensureDevTechnicianKey } from "./device/dev-signing-key";
 import { openDeviceFlash } from "./device/flash-store";
 import { isBlank, provisionFactoryImage } from "./device/provision";
 import { DEFAULT_PINS, SimDevice, type ConsoleLine } from "./device/sim-device";
 import { loadRegisterMapFile, startModbusAccess } from "./serial/modbus-access";
 import { startSensorConsole } from "./sensors/console";
+import { runFleet } from "./fleet/run-fleet";
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseSimOptions(argv);
@@ -27,12 +28,15 @@ async function main(argv: readonly string[]): Promise<number> {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
   }
+  if (options.fleet !== undefined) return runFleet({ ...options, fleet: options.fleet }, resources);
   const partitions = loadDevicePartitionTable();
   const store = openDeviceFlash(options.stateDir, options.id);
-  const key = ensureDevSigningKey(options.stateDir, options.id);
+  const keyDir = devKeyDir(options.stateDir, options.id);
+  const key = ensureDevSigningKey(keyDir);
+  const technician = ensureDevTechnicianKey(keyDir);
   try {
     if (isBlank(store.flash, partitions)) {
-      const build = await buildSimFirmware({ version: options.firmwareVersion, trustedKeys: [key.publicFile] });
+      const build = await buildSimFirmware({ version: options.firmwareVersion, trustedKeys: [key.publicFile], technicianKeys: [technician.publicFile] });
       provisionFactoryImage(store.flash, partitions, build.image);
       console.log(`provisioned a blank flash with fieldnode ${build.version} in ota_0 (${build.image.length} bytes)`);
     } else if (options.firmwareVersion !== undefined) {
@@ -73,6 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   console.log(`fieldnode simulator: device ${options.id}, flash ${store.location}`);
   console.log(`  OTA signing key (trusted by the provisioned image): ${key.privatePath}${key.created ? " (new)" : ""}`);
+  console.log(`  technician key (its signed commands are obeyed): ${technician.privatePath}${technician.created ? " (new)" : ""}`);
   let announced = false;
   device.onConsole((line) => {
     const bound = /^net: device port 80 listening on (127\.0\.0\.1:\d+)$/.exec(line.text);

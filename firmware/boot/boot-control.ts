@@ -25,6 +25,11 @@ export interface BootControl {
   runningSlot(): string;
   /** Rollback state of the running image. */
   imageState(): ImageState;
+  /**
+   * Rollback state of an app slot by label (esp_ota_get_state_partition):
+   * after a rollback the slot that was tried reads "aborted" or "invalid".
+   */
+  slotState(slot: string): ImageState;
   /** esp_ota_mark_app_valid_cancel_rollback: the trial image keeps its slot. */
   markValid(): void;
   /** esp_ota_mark_app_invalid_rollback_and_reboot: does not return on the device. */

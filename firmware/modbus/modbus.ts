@@ -168,6 +168,7 @@ export function describeSources(extra?: SourceRegistry): SourceRegistry {
   const boot: BootControl = {
     runningSlot: () => "ota_0",
     imageState: () => "valid",
+    slotState: () => "undefined",
     markValid: () => {},
     markInvalidAndReboot: () => {},
     restart: () => {},

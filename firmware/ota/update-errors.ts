@@ -28,6 +28,12 @@ export const UPDATE_ERROR_CODES = {
   NOT_CONFIRMED: 41,
   /** The image verified, but is not the one the trigger named (version or SHA-256). */
   NOT_REQUESTED: 42,
+  /** The new image failed its trial (a health check, or the deadline); the device went back to the previous one. */
+  TRIAL_FAILED: 43,
+  /** The new image was reset before confirming its trial (crash, watchdog, power): the bootloader went back to the previous one. */
+  ROLLED_BACK: 44,
+  /** A technician cancelled the update. */
+  CANCELLED: 45,
 } as const;
 
 export type UpdateErrorCode = OtaErrorCode | keyof typeof UPDATE_ERROR_CODES;

@@ -4,10 +4,12 @@
  * the outbox in order with QoS 1 and a bounded number of messages in flight,
  * and when the connection fails or drops, reconnect after an exponential
  * backoff with jitter. Messages not acknowledged when a connection drops are
- * sent again (flagged DUP) on the next one, before anything newer.
+ * sent again (flagged DUP) on the next one, before anything newer. Incoming
+ * messages on the subscribed topics (technician commands) are gathered
+ * across fragments into one fixed buffer and handed over whole.
  */
 import type { Clock, TimerId, TimerService } from "../host/timer";
-import { MqttOperation, publishPacketLength, type MqttClientIO, type MqttControlMessage, type MqttProvider } from "../net/mqtt";
+import { MqttOperation, publishPacketLength, type MqttClientIO, type MqttControlMessage, type MqttProvider, type MqttReadableOptions } from "../net/mqtt";
 import { encodeUtf8 } from "../core/utf8";
 import { Outbox } from "./outbox";
 
@@ -38,6 +40,12 @@ export interface LinkOptions {
   log: (line: string) => void;
   /** Uniform in [0, 1): the jitter source. */
   random?: () => number;
+  /** Topics subscribed (QoS 1) on every connection: the session is clean, so each CONNACK needs them again. */
+  subscriptions?: readonly string[];
+  /** A message on a subscribed topic; `complete` is false when it was longer than `maxIncoming` and was cut. */
+  onMessage?: (topic: string, payload: Uint8Array, complete: boolean) => void;
+  /** Largest incoming message kept, bytes (default 2048). */
+  maxIncoming?: number;
 }
 
 export type LinkState = "idle" | "connecting" | "connected" | "waiting" | "stopped";
@@ -71,11 +79,18 @@ export class MqttLink {
   #timer: TimerId | undefined;
   #lastReason = "";
   #nextAttemptAt = -1;
+  #subscribePending = false;
+  #subscribeId = 0;
+  readonly #incoming: Uint8Array;
+  #incomingTopic = "";
+  #incomingLength = 0;
+  #incomingCut = false;
 
   constructor(options: LinkOptions) {
     this.#o = options;
     this.#random = options.random ?? Math.random;
     this.outbox = new Outbox(options.outboxMessages, options.outboxBytes);
+    this.#incoming = new Uint8Array(options.maxIncoming ?? 2048);
   }
 
   get state(): LinkState {
@@ -165,6 +180,9 @@ export class MqttLink {
         onControl(message: MqttControlMessage) {
           if (link.#client === this) link.#control(message);
         },
+        onReadable(count: number, options: MqttReadableOptions) {
+          if (link.#client === this) link.#readable(this, count, options);
+        },
         onWritable(count: number) {
           if (link.#client !== this) return;
           link.#writable = count;
@@ -197,13 +215,21 @@ export class MqttLink {
       this.#o.log(`mqtt: connected to ${this.#o.host}:${this.#o.port} as ${this.#o.clientId}${after > 0 ? ` after ${after} failed attempt${after === 1 ? "" : "s"}` : ""}; ${this.outbox.length} buffered`);
       this.#lastReason = "";
       this.#statusPending = true;
+      this.#subscribePending = (this.#o.subscriptions?.length ?? 0) > 0;
       this.#flush();
+    } else if (message.operation === MqttOperation.SUBACK) {
+      if (message.id === this.#subscribeId) {
+        this.#subscribeId = 0;
+        const refused = (message.payload ?? []).some((code) => code === 0x80);
+        if (refused) this.#o.log(`mqtt: the broker refused the subscription to ${this.#o.subscriptions!.join(", ")}`);
+      }
     } else if (message.operation === MqttOperation.PUBACK) {
       const id = message.id ?? 0;
       if (id !== 0 && id === this.#statusId) {
         this.#statusId = 0;
         return;
       }
+      if (id !== 0 && id === this.#subscribeId) return;
       if (!this.outbox.acknowledge(id)) return;
       this.counters.delivered++;
       this.#flush();
@@ -214,6 +240,15 @@ export class MqttLink {
     const client = this.#client;
     if (this.#state !== "connected" || client === undefined) return;
     try {
+      if (this.#subscribePending) {
+        const topics = this.#o.subscriptions!;
+        let size = 4;
+        for (const topic of topics) size += 3 + this.#topicLength(topic);
+        if (size > this.#writable) return;
+        this.#subscribeId = this.#packetId();
+        this.#writable = client.write(null, { operation: MqttOperation.SUBSCRIBE, id: this.#subscribeId, items: topics.map((topic) => ({ topic, QoS: 1 })) });
+        this.#subscribePending = false;
+      }
       if (this.#statusPending) {
         const topic = this.#o.statusTopic;
         if (publishPacketLength(this.#topicLength(topic), this.#online.length, 1) > this.#writable) return;
@@ -243,6 +278,24 @@ export class MqttLink {
     }
   }
 
+  #readable(client: MqttClientIO, count: number, options: MqttReadableOptions): void {
+    if (options.topic !== undefined) {
+      this.#incomingTopic = options.topic;
+      this.#incomingLength = 0;
+      this.#incomingCut = false;
+    }
+    const bytes = client.read(count);
+    if (bytes !== undefined) {
+      const chunk = new Uint8Array(bytes);
+      const room = this.#incoming.length - this.#incomingLength;
+      if (chunk.length > room) this.#incomingCut = true;
+      this.#incoming.set(room < chunk.length ? chunk.subarray(0, room) : chunk, this.#incomingLength);
+      this.#incomingLength += Math.min(room, chunk.length);
+    }
+    if (options.more) return;
+    this.#o.onMessage?.(this.#incomingTopic, this.#incoming.subarray(0, this.#incomingLength), !this.#incomingCut);
+  }
+
   #failed(reason: string): void {
     if (this.#state === "stopped") return;
     const client = this.#client;
@@ -258,6 +311,8 @@ export class MqttLink {
     this.outbox.resetInFlight();
     this.#statusPending = false;
     this.#statusId = 0;
+    this.#subscribePending = false;
+    this.#subscribeId = 0;
     const o = this.#o;
     const ceiling = Math.min(o.reconnectMax, o.reconnectMin * 2 ** Math.min(this.#consecutiveFailures - 1, 20));
     const delay = Math.round(ceiling / 2 + (ceiling / 2) * this.#random());
@@ -282,7 +337,7 @@ export class MqttLink {
   #packetId(): number {
     for (;;) {
       this.#nextId = (this.#nextId % 65_535) + 1;
-      if (this.#nextId !== this.#statusId && !this.outbox.hasInFlight(this.#nextId)) return this.#nextId;
+      if (this.#nextId !== this.#statusId && this.#nextId !== this.#subscribeId && !this.outbox.hasInFlight(this.#nextId)) return this.#nextId;
     }
   }
 

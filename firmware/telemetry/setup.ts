@@ -21,6 +21,8 @@ export interface TelemetryParts {
   firmware: string;
   random?: () => number;
   wallClock?: () => number;
+  /** Messages arriving on the device's command topic (`<prefix>/<id>/cmd`); the payload view is only valid during the call. */
+  onCommand?: (payload: Uint8Array, complete: boolean) => void;
 }
 
 export interface Telemetry {
@@ -28,7 +30,7 @@ export interface Telemetry {
   readonly publisher: TelemetryPublisher;
   readonly deviceId: string;
   readonly broker: { host: string; port: number };
-  readonly topics: { telemetry: string; status: string; health: string };
+  readonly topics: { telemetry: string; status: string; health: string; command: string; ota: string };
   /** Stops publishing; `graceful` leaves with "offline" and DISCONNECT instead of the will. */
   stop(graceful?: boolean): void;
 }
@@ -51,7 +53,8 @@ export function startTelemetry(parts: TelemetryParts, settings: TelemetrySetting
   }
   const deviceId = settings.deviceId || parts.deviceId;
   const base = `${settings.prefix}/${deviceId}`;
-  const topics = { telemetry: `${base}/telemetry`, status: `${base}/status`, health: `${base}/health` };
+  const topics = { telemetry: `${base}/telemetry`, status: `${base}/status`, health: `${base}/health`, command: `${base}/cmd`, ota: `${base}/ota/status` };
+  const onCommand = parts.onCommand;
   const link = new MqttLink({
     provider,
     host: broker.host,
@@ -71,6 +74,14 @@ export function startTelemetry(parts: TelemetryParts, settings: TelemetrySetting
     clock: parts.clock,
     log,
     ...(parts.random ? { random: parts.random } : {}),
+    ...(onCommand
+      ? {
+          subscriptions: [topics.command],
+          onMessage: (topic: string, payload: Uint8Array, complete: boolean) => {
+            if (topic === topics.command) onCommand(payload, complete);
+          },
+        }
+      : {}),
   });
   const publisher = new TelemetryPublisher({
     loop,

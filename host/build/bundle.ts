@@ -33,6 +33,8 @@ export interface BuildFacts {
   securityCounter?: number;
   /** Public key files (`fieldnode keygen` *.pub) whose signatures the OTA client accepts. */
   trustedKeys?: readonly string[];
+  /** Ed25519 public key files whose signed commands (update, reboot, configure) the device obeys. */
+  technicianKeys?: readonly string[];
 }
 
 /** The esbuild `define` for firmware/build-info.ts: one list for every bundle, test and tool. */
@@ -43,6 +45,7 @@ export function firmwareDefines(facts: BuildFacts): Record<string, string> {
     __FIELDNODE_TARGET__: JSON.stringify(facts.target ?? DEFAULT_TARGET),
     __FIELDNODE_SECURITY_COUNTER__: String(facts.securityCounter ?? 0),
     __FIELDNODE_TRUSTED_KEYS__: JSON.stringify(facts.trustedKeys ?? []),
+    __FIELDNODE_TECHNICIAN_KEYS__: JSON.stringify(facts.technicianKeys ?? []),
   };
 }
 

@@ -114,6 +114,12 @@ export class OtaOps {
     return imageStateFromCode(this.#stateCode(partition) ?? OtaImageState.UNDEFINED);
   }
 
+  /** getStatePartition by label; "undefined" for a slot the table does not have. */
+  slotState(label: string): ImageState {
+    const partition = this.#table.find(label);
+    return partition === undefined ? "undefined" : this.getStatePartition(partition);
+  }
+
   /**
    * esp_ota_set_boot_partition: validates the image, then records the slot in
    * otadata (NEW, for one trial boot) or, for the factory app, erases otadata.

@@ -29,7 +29,7 @@ export function buildSimFirmware(options: FirmwareBuildOptions = {}): Promise<Fi
   // One counter for both: esp_app_desc_t.secure_version and the signed header's.
   const securityCounter = options.securityCounter ?? 0;
   const facts: BuildFacts = { ...options, version, fault, securityCounter };
-  const key = JSON.stringify([version, fault, securityCounter, options.target ?? "", options.trustedKeys ?? []]);
+  const key = JSON.stringify([version, fault, securityCounter, options.target ?? "", options.trustedKeys ?? [], options.technicianKeys ?? []]);
   let build = cache.get(key);
   if (build === undefined) {
     build = (async () => {

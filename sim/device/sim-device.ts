@@ -255,6 +255,7 @@ export class SimDevice {
     return {
       runningSlot: () => ops.getRunningPartition().name,
       imageState: () => ops.getStatePartition(ops.getRunningPartition()),
+      slotState: (slot) => ops.slotState(slot),
       markValid: () => {
         guard();
         onChip(() => ops.markAppValidCancelRollback());

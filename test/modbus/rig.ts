@@ -89,6 +89,7 @@ export class Rig {
     const boot: BootControl = {
       runningSlot: () => "ota_1",
       imageState: () => "valid",
+      slotState: () => "valid",
       markValid: () => {},
       markInvalidAndReboot: () => {},
       restart: () => {},

@@ -28,6 +28,14 @@ const key = generateKey("p256", "test");
 const signingKey = parsePrivateKeyPem(key.privatePem, "test key");
 const crypto = createNodeCrypto();
 
+/** The public key file of the test signing key, as a build's trusted-keys list takes it (real firmware builds). */
+export const TRUSTED_KEY_FILE: string = key.publicFile;
+
+/** `payload` (an ESP-IDF app image) as a signed OTA image, signed with the test key. */
+export function sign(payload: Uint8Array, version: string, options: { securityCounter?: number; target?: string } = {}): Uint8Array {
+  return signImage({ payload, version: semver(version), securityCounter: options.securityCounter ?? 0, target: options.target ?? TARGET }, signingKey);
+}
+
 /** A signed image whose payload is an ESP-IDF app image of `payloadBytes` bytes. */
 export function signedImage(version: string, options: { payloadBytes?: number; securityCounter?: number; target?: string } = {}): Uint8Array {
   const app = buildAppImage({
@@ -36,7 +44,7 @@ export function signedImage(version: string, options: { payloadBytes?: number; s
     secureVersion: 0,
     payload: new Uint8Array(options.payloadBytes ?? 300_000).map((_, i) => (i * 31 + version.length) & 0xff),
   });
-  return signImage({ payload: app, version: semver(version), securityCounter: options.securityCounter ?? 0, target: options.target ?? TARGET }, signingKey);
+  return sign(app, version, options);
 }
 
 /** A device running 1.0.0 from ota_0 (valid), with everything the OTA client takes from its host. */
@@ -62,6 +70,7 @@ export function boot(dev: Device, overrides: Partial<OtaClientOptions> = {}) {
   const bootControl: BootControl = {
     runningSlot: () => running.name,
     imageState: () => ops.getStatePartition(running),
+    slotState: (slot) => ops.slotState(slot),
     markValid: () => ops.markAppValidCancelRollback(),
     markInvalidAndReboot: () => {},
     restart: () => restarts.push(clock.now()),

@@ -20,6 +20,21 @@ int32_t fieldnode_running_state(void)
 	return (int32_t)state;
 }
 
+/* The rollback state of OTA app slot `index` (ota_0, ota_1, ...); -1 if there is no such slot. */
+int32_t fieldnode_slot_state(int32_t index)
+{
+	esp_ota_img_states_t state;
+	const esp_partition_t *slot;
+	if (index < 0 || index > 15)
+		return -1;
+	slot = esp_partition_find_first(ESP_PARTITION_TYPE_APP, (esp_partition_subtype_t)(ESP_PARTITION_SUBTYPE_APP_OTA_MIN + index), NULL);
+	if (!slot)
+		return -1;
+	if (ESP_OK != esp_ota_get_state_partition(slot, &state))
+		return (int32_t)ESP_OTA_IMG_UNDEFINED;
+	return (int32_t)state;
+}
+
 const char *fieldnode_running_label(void)
 {
 	const esp_partition_t *running = esp_ota_get_running_partition();

@@ -20,6 +20,10 @@ export function createEsp32BootControl(): BootControl {
   return {
     runningSlot: () => natives.fieldnode_running_label!() as string,
     imageState: () => imageStateFromCode(call("fieldnode_running_state")),
+    slotState: (slot) => {
+      const index = /^ota_(\d+)$/.exec(slot);
+      return index === null ? "undefined" : imageStateFromCode(call("fieldnode_slot_state", Number(index[1])));
+    },
     markValid: () => check("esp_ota_mark_app_valid_cancel_rollback"),
     markInvalidAndReboot: () => check("esp_ota_mark_app_invalid_rollback_and_reboot"),
     restart: () => {

@@ -7,6 +7,7 @@ export function fakeBoot(state: ImageState, reason: ResetReason = "power-on", sl
   const boot: BootControl = {
     runningSlot: () => slot,
     imageState: () => state,
+    slotState: (label) => (label === slot ? state : "undefined"),
     markValid: () => {
       calls.push("markValid");
       state = "valid";

@@ -66,6 +66,7 @@ export const scenarios = {
       boot: {
         runningSlot: () => running.name,
         imageState: () => ops.getStatePartition(running),
+        slotState: (slot) => ops.slotState(slot),
         markValid: () => ops.markAppValidCancelRollback(),
         markInvalidAndReboot: () => {},
         restart: () => {},
