@@ -32,15 +32,42 @@ function shown(path: string): string {
   return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
-const USAGE = `usage: npm run build -- [--version X.Y.Z] [--trust KEY.pub]... [--target T] [--security-counter N] [--sim] [--out FILE]
+const USAGE = `usage: npm run build -- [--version X.Y.Z] [--trust KEY.pub]... [--technician KEY.pub]... [--target T] [--security-counter N] [--sim] [--out FILE]
 
   --version X.Y.Z         firmware version (default: package.json's)
   --trust KEY.pub         a public key (fieldnode keygen) whose signed images the device accepts; repeat to trust several
+  --technician KEY.pub    an Ed25519 public key (fieldnode keygen --type ed25519) whose signed commands the device obeys; repeat for several
   --target T              board this build is for (default esp32/fieldnode)
   --security-counter N    this build's anti-rollback counter (default 0)
   --sim                   write a simulator app image instead of the device bundle
   --out FILE              where to write (default build/device/main.js, or build/sim/fieldnode-X.Y.Z.bin)
 `;
+
+/** The .pub files' texts, or the exit status after saying what is wrong. */
+async function readPublicKeys(flag: string, files: readonly string[], algorithm?: "ed25519"): Promise<string[] | number> {
+  const texts: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      console.error(`npm run build: cannot read ${flag} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      return 3;
+    }
+    try {
+      const key = parsePublicKeyFile(text);
+      if (algorithm !== undefined && key.algorithm !== algorithm) {
+        console.error(`npm run build: ${flag} ${file} is an ${key.algorithm} key; technician keys are Ed25519: make one with fieldnode keygen --type ed25519`);
+        return 2;
+      }
+    } catch (error) {
+      console.error(`npm run build: ${flag} ${file}: ${error instanceof Error ? error.message : String(error)}; pass the .pub file fieldnode keygen wrote`);
+      return 2;
+    }
+    texts.push(text);
+  }
+  return texts;
+}
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -50,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         version: { type: "string" },
         trust: { type: "string", multiple: true },
+        technician: { type: "string", multiple: true },
         target: { type: "string" },
         "security-counter": { type: "string" },
         sim: { type: "boolean" },
@@ -75,25 +103,13 @@ async function main(argv: string[]): Promise<number> {
     console.error(`npm run build: --security-counter must be a whole number from 0 to 4294967295`);
     return 2;
   }
-  const trustedKeys: string[] = [];
-  for (const file of values.trust ?? []) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      console.error(`npm run build: cannot read --trust ${file}: ${error instanceof Error ? error.message : String(error)}`);
-      return 3;
-    }
-    try {
-      parsePublicKeyFile(text);
-    } catch (error) {
-      console.error(`npm run build: --trust ${file}: ${error instanceof Error ? error.message : String(error)}; pass the .pub file fieldnode keygen wrote`);
-      return 2;
-    }
-    trustedKeys.push(text);
-  }
-  const facts = { trustedKeys, securityCounter: counter, ...(values.target ? { target: values.target } : {}) };
+  const trustedKeys = await readPublicKeys("--trust", values.trust ?? []);
+  if (typeof trustedKeys === "number") return trustedKeys;
+  const technicianKeys = await readPublicKeys("--technician", values.technician ?? [], "ed25519");
+  if (typeof technicianKeys === "number") return technicianKeys;
+  const facts = { trustedKeys, technicianKeys, securityCounter: counter, ...(values.target ? { target: values.target } : {}) };
   if (trustedKeys.length === 0) console.warn("warning: no --trust key: this build will refuse every OTA update");
+  if (technicianKeys.length === 0) console.warn("warning: no --technician key: this build will refuse every MQTT command (updates by HTTP PUT still work)");
 
   if (values.sim) {
     const { buildSimFirmware } = await import("../../sim/build/firmware-image");

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isModdableSpecifier } from "../../host/build/bundle";
 import { buildDevice } from "../../host/build/device";
 import { checkToolchain } from "../../host/build/flash";
+import { generateKey } from "../../host/keys/key-files";
 import { runTs } from "./run-node";
 
 describe("npm run build", () => {
@@ -36,6 +37,26 @@ describe("npm run build", () => {
     expect(imports.every(isModdableSpecifier)).toBe(true);
     expect(code).toContain('var FIRMWARE_VERSION = "9.9.9"');
     expect(code).not.toMatch(/from "node:|require\(/);
+  });
+
+  it("builds in the technician keys given with --technician", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fieldnode-build-"));
+    const key = generateKey("ed25519", "site technician");
+    writeFileSync(join(dir, "tech.pub"), key.publicFile);
+    const { code } = await runTs("host/build/device.ts", ["--technician", join(dir, "tech.pub"), "--out", join(dir, "main.js")]);
+    const bundle = readFileSync(join(dir, "main.js"), "utf8");
+    rmSync(dir, { recursive: true });
+    expect(code).toBe(0);
+    expect(bundle).toContain(JSON.stringify(key.keyIdHex));
+  });
+
+  it("refuses a P-256 key as a technician key, with status 2 and what to make instead", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fieldnode-build-"));
+    writeFileSync(join(dir, "release.pub"), generateKey("p256").publicFile);
+    const { code, stderr } = await runTs("host/build/device.ts", ["--technician", join(dir, "release.pub"), "--out", join(dir, "main.js")]);
+    rmSync(dir, { recursive: true });
+    expect(code).toBe(2);
+    expect(stderr).toContain("is an ecdsa-p256-sha256 key; technician keys are Ed25519: make one with fieldnode keygen --type ed25519");
   });
 });
 
