@@ -286,7 +286,7 @@ export function start(host: Host): FieldNode {
           version: FIRMWARE_VERSION,
           platform: host.platform,
           mapText: registerMapResource(host.resources ? (name) => host.resources!.read(name) : undefined),
-          ota: otaStatusOf(ota, (code) => updateErrorNumber(code as UpdateErrorCode)),
+          ota: otaStatusOf({ status: otaReport.status, get busy() { return ota.busy; } }, (code) => updateErrorNumber(code as UpdateErrorCode)),
           sources: { sensors: sensorSource(sensors, host.clock) },
         });
   if (modbus !== undefined) health.add({ name: "modbus", check: () => (modbus.serving ? "pass" : "fail") });

@@ -78,7 +78,7 @@ export const DEFAULT_REGISTER_MAP: RegisterMapSpec = {
       source: "ota",
       label: "OTA update status",
       points: [
-        { point: "state", label: "State: 0 idle, 1 downloading, 2 receiving, 3 resuming, 4 installing, 5 rebooting, 6 failed" },
+        { point: "state", label: "State: 0 idle, 1 downloading, 2 receiving, 3 resuming, 4 installing, 5 rebooting, 6 failed, 7 trial, 8 confirmed, 9 rejected, 10 rolled back" },
         { point: "progress", label: "Progress", unit: "%" },
         { point: "bytesWritten", type: "uint32", label: "Bytes written", unit: "B" },
         { point: "imageSize", type: "uint32", label: "Image size", unit: "B" },
@@ -86,6 +86,9 @@ export const DEFAULT_REGISTER_MAP: RegisterMapSpec = {
         { point: "target.major", label: "Target version: major" },
         { point: "target.minor", label: "Target version: minor" },
         { point: "target.patch", label: "Target version: patch" },
+        { point: "previous.major", label: "Previous version: major (before the last update; after a rollback, the rejected one)" },
+        { point: "previous.minor", label: "Previous version: minor" },
+        { point: "previous.patch", label: "Previous version: patch" },
       ],
     },
     {

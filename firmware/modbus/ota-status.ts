@@ -16,9 +16,17 @@ export const OTA_STATE = {
   INSTALLING: 4,
   REBOOTING: 5,
   FAILED: 6,
+  /** The new image is running its trial boot. */
+  TRIAL: 7,
+  /** The new image passed its trial and keeps its slot. */
+  CONFIRMED: 8,
+  /** The new image failed its trial and is giving up its slot. */
+  REJECTED: 9,
+  /** The last update was rolled back; the previous image runs again. */
+  ROLLED_BACK: 10,
 } as const;
 
-const STATE_NAMES = ["idle", "downloading", "receiving", "resuming", "installing", "rebooting", "failed"];
+const STATE_NAMES = ["idle", "downloading", "receiving", "resuming", "installing", "rebooting", "failed", "trial", "confirmed", "rejected", "rolled-back"];
 
 export interface OtaStatus {
   /** One of OTA_STATE. */
@@ -31,6 +39,8 @@ export interface OtaStatus {
   readonly lastError: number;
   /** "major.minor.patch" of the image being installed, "" when none. */
   readonly targetVersion: string;
+  /** The version that ran before the last update, or after a rollback the one rejected; "" when none. */
+  readonly previousVersion: string;
   /** True while an update writes flash: configuration writes are refused as busy. */
   readonly inProgress: boolean;
 }
@@ -42,6 +52,7 @@ export const OTA_IDLE: OtaStatus = {
   imageSize: 0,
   lastError: 0,
   targetVersion: "",
+  previousVersion: "",
   inProgress: false,
 };
 
@@ -50,10 +61,11 @@ export interface OtaClientView {
   readonly status: {
     readonly state: string;
     readonly bytes: number;
-    readonly total: number | undefined;
+    readonly total: number | null | undefined;
     readonly percent: number;
-    readonly version: string | undefined;
-    readonly error: { readonly code: string } | undefined;
+    readonly version: string | null | undefined;
+    readonly error: { readonly code: string } | null | undefined;
+    readonly previous?: string | null;
   };
   readonly busy: boolean;
 }
@@ -69,8 +81,9 @@ export function otaStatusOf(client: OtaClientView, errorNumber: (code: string) =
     view.progress = status.percent;
     view.bytesWritten = status.bytes;
     view.imageSize = status.total ?? 0;
-    view.lastError = status.error === undefined ? 0 : (errorNumber(status.error.code) ?? 0);
+    view.lastError = status.error == null ? 0 : (errorNumber(status.error.code) ?? 0);
     view.targetVersion = status.version ?? "";
+    view.previousVersion = status.previous ?? "";
     view.inProgress = client.busy;
     return view;
   };
@@ -84,16 +97,21 @@ export function versionParts(version: string): [number, number, number] {
 }
 
 export function otaSource(status: () => OtaStatus): SourceProvider {
-  let parsed = "";
-  let parts: [number, number, number] = [0, 0, 0];
-  const target = (i: number) => () => {
-    const version = status().targetVersion;
-    if (version !== parsed) {
-      parsed = version;
-      parts = version === "" ? [0, 0, 0] : versionParts(version);
-    }
-    return parts[i]!;
+  // Parsed once per change of version, so a poll allocates nothing.
+  const versionPart = (read: (s: OtaStatus) => string) => {
+    let parsed = "";
+    let parts: [number, number, number] = [0, 0, 0];
+    return (i: number) => () => {
+      const version = read(status());
+      if (version !== parsed) {
+        parsed = version;
+        parts = version === "" ? [0, 0, 0] : versionParts(version);
+      }
+      return parts[i]!;
+    };
   };
+  const target = versionPart((s) => s.targetVersion);
+  const previous = versionPart((s) => s.previousVersion);
   return {
     description: "OTA update status (firmware/modbus/ota-status.ts)",
     points: {
@@ -105,6 +123,9 @@ export function otaSource(status: () => OtaStatus): SourceProvider {
       "target.major": { read: target(0) },
       "target.minor": { read: target(1) },
       "target.patch": { read: target(2) },
+      "previous.major": { read: previous(0) },
+      "previous.minor": { read: previous(1) },
+      "previous.patch": { read: previous(2) },
       inProgress: { read: () => (status().inProgress ? 1 : 0) },
     },
   };

@@ -23,16 +23,21 @@ type ReportError = OtaReport["error"];
  * update costs a few dozen messages, not one per percent; every change of
  * state goes out at once.
  */
+/** The report's fields, kept in one object updated in place: the Modbus status block reads it on every poll. */
+export interface OtaReporterStatus {
+  state: OtaReportState;
+  bytes: number;
+  total: number | null;
+  percent: number;
+  version: string | null;
+  previous: string | null;
+  error: ReportError;
+}
+
 export class OtaReporter {
   readonly #o: OtaReporterOptions;
-  #state: OtaReportState = "idle";
-  #version: string | null = null;
-  #previous: string | null = null;
-  #error: ReportError = null;
+  readonly #s: OtaReporterStatus = { state: "idle", bytes: 0, total: null, percent: 0, version: null, previous: null, error: null };
   #nonce: string | null = null;
-  #bytes = 0;
-  #total: number | null = null;
-  #percent = 0;
   #lastAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: OtaReporterOptions) {
@@ -40,16 +45,20 @@ export class OtaReporter {
     options.client.onStatus((status) => this.#onStatus(status));
   }
 
+  /** Live, allocation-free: what the report would say now. */
+  get status(): Readonly<OtaReporterStatus> {
+    return this.#s;
+  }
+
   /** The state to show until the next update: what the boot found (trial, rolled back, ...). */
   restore(state: OtaReportState, details: { version?: string | null; previous?: string | null; nonce?: string | null; error?: ReportError }): void {
-    this.#state = state;
-    if (details.version !== undefined) this.#version = details.version;
-    if (details.previous !== undefined) this.#previous = details.previous;
+    const s = this.#s;
+    s.state = state;
+    if (details.version !== undefined) s.version = details.version;
+    if (details.previous !== undefined) s.previous = details.previous;
     if (details.nonce !== undefined) this.#nonce = details.nonce;
-    if (details.error !== undefined) this.#error = details.error;
-    if (state === "trial" || state === "confirmed" || state === "rejected" || state === "rolled-back") {
-      this.#percent = 100;
-    }
+    if (details.error !== undefined) s.error = details.error;
+    if (state === "trial" || state === "confirmed" || state === "rejected" || state === "rolled-back") s.percent = 100;
   }
 
   /** The nonce of the command that started the update now beginning. */
@@ -61,49 +70,48 @@ export class OtaReporter {
     return this.#nonce;
   }
 
-  get previous(): string | null {
-    return this.#previous;
-  }
-
-  /** Publishes the current report (at connect, after boot, after the trial). */
+  /** Publishes the current report (after boot, after the trial, on every change of state). */
   publish(state?: OtaReportState, error?: ReportError): void {
-    if (state !== undefined) this.#state = state;
-    if (error !== undefined) this.#error = error;
+    if (state !== undefined) this.#s.state = state;
+    if (error !== undefined) this.#s.error = error;
     this.#lastAt = this.#o.clock.ticks();
     this.#o.publish(encodeUtf8(JSON.stringify(this.report())));
   }
 
   report(): OtaReport {
+    const s = this.#s;
     return {
       type: "ota",
-      state: this.#state,
-      bytes: this.#bytes,
-      total: this.#total,
-      percent: this.#percent,
-      version: this.#version,
+      state: s.state,
+      bytes: s.bytes,
+      total: s.total,
+      percent: s.percent,
+      version: s.version,
       running: this.#o.running,
       slot: this.#o.slot,
-      previous: this.#previous,
-      error: this.#error,
+      previous: s.previous,
+      error: s.error,
       nonce: this.#nonce,
     };
   }
 
   #onStatus(status: OtaStatus): void {
-    const changed = status.state !== this.#state;
+    const s = this.#s;
+    const changed = status.state !== s.state;
     if (changed && (status.state === "downloading" || status.state === "receiving" || status.state === "resuming")) {
       // A new update: what the last one left behind no longer applies.
-      this.#error = null;
-      this.#previous = this.#o.running;
+      s.error = null;
+      s.version = null;
+      s.previous = this.#o.running;
     }
-    this.#state = status.state;
-    this.#bytes = status.bytes;
-    this.#total = status.total ?? null;
-    this.#percent = status.percent;
-    if (status.version !== undefined) this.#version = status.version;
+    s.state = status.state;
+    s.bytes = status.bytes;
+    s.total = status.total ?? null;
+    s.percent = status.percent;
+    if (status.version !== undefined) s.version = status.version;
     if (status.error !== undefined && status.state === "failed") {
       const code = status.error.code as UpdateErrorCode;
-      this.#error = { code, number: updateErrorNumber(code) ?? 0, message: status.error.message };
+      s.error = { code, number: updateErrorNumber(code) ?? 0, message: status.error.message };
     }
     if (!changed && this.#o.clock.ticks() - this.#lastAt < (this.#o.minIntervalMs ?? 500)) return;
     this.publish();
