@@ -7,3 +7,4 @@ import "./sign";
 import "./inspect";
 import "./verify";
 import "./serve";
+import "./modbus";
