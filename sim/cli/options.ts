@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { parseTcpEndpoint } from "../serial/modbus-access";
 import { parseBrokerUrl } from "../net/broker";
 import { FAULTS, parseFault, type FaultTarget } from "../sensors/board";
+import { MAX_FLEET_SIZE, fleetDeviceId } from "../fleet/fleet-ids";
 
 export interface SimOptions {
   id: string;
@@ -23,6 +24,11 @@ export interface SimOptions {
   faults: ScheduledFault[];
   /** --watch: print the telemetry the device publishes. */
   watch: boolean;
+  /**
+   * --fleet N: run N devices; --id is then their prefix, --http-port and
+   * --modbus-tcp the first device's port.
+   */
+  fleet: { count: number; idPrefix: string } | undefined;
 }
 
 export interface ScheduledFault {
@@ -40,7 +46,7 @@ Runs one simulated fieldnode device: the firmware image in its simulated flash
 boots through an ESP-IDF-style bootloader, in real time.
 
 options:
-  --id NAME                 device id (default fieldnode-001)
+  --id NAME                 device id (default fieldnode-001); with --fleet, the id prefix
   --state-dir DIR           keep the device's flash in DIR/<id>.flash between runs;
                             without it the flash lives in memory and every run is a
                             factory-new device
@@ -69,6 +75,22 @@ options:
                             "sensors" or "help" on stdin.
   --duration SECONDS        stop after this long (default: run until Ctrl-C)
   --quiet                   print only the startup summary and errors
+  --fleet N                 run N devices (1-${MAX_FLEET_SIZE}) in this process, ids PREFIX-001 ... PREFIX-N
+                            (PREFIX: --id, default fieldnode), all on one broker (the
+                            embedded one, or --mqtt) and one firmware build, trusting one
+                            OTA signing key and one technician key (in --state-dir, or
+                            a temporary directory). Each device has its own flash
+                            (DIR/<id>/<id>.flash with --state-dir, else in memory), its
+                            own HTTP port (--http-port BASE: BASE+0 ... BASE+N-1; default
+                            a free port per device, kept across its reboots) and, with
+                            --modbus-tcp [HOST:]BASE, its own Modbus port BASE+0 ...
+                            (BASE 0: a free port each). Prints a table of the devices
+                            and the memory each costs; then only the devices' app and
+                            chip lines, prefixed with their id (--quiet: chip lines).
+                            --fault applies to every device; --watch prints all their
+                            telemetry and the memory per device every 30 s; stdin
+                            commands are not read. --modbus-pty is refused: one
+                            pseudo-terminal is one serial port, for one device.
   -h, --help                this text
 `;
 
@@ -78,7 +100,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | "help" {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: attachNegativeFleet(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -94,6 +116,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | "help" {
         fault: { type: "string", multiple: true },
         watch: { type: "boolean" },
         quiet: { type: "boolean" },
+        fleet: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -102,9 +125,10 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | "help" {
   }
   const { values } = parsed;
   if (values.help) return "help";
-  const id = values.id ?? "fieldnode-001";
+  const fleet = parseFleet(values.fleet, values.id);
+  const id = fleet === undefined ? (values.id ?? "fieldnode-001") : fleetDeviceId(fleet.idPrefix, 0, fleet.count);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(id)) {
-    throw new UsageError(`--id "${id}" is not a device id: use letters, digits, '.', '_' or '-' (at most 63)`);
+    throw new UsageError(`--id "${values.id}" is not a device id: use letters, digits, '.', '_' or '-' (at most 63)`);
   }
   const version = values["firmware-version"];
   if (version !== undefined && !/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(version)) {
@@ -125,6 +149,18 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | "help" {
   if (values["modbus-tcp"] !== undefined) {
     modbusTcp = parseTcpEndpoint(values["modbus-tcp"]);
     if (modbusTcp === undefined) throw new UsageError(`--modbus-tcp "${values["modbus-tcp"]}" must be PORT or HOST:PORT, with a port from 0 to 65535`);
+  }
+  if (fleet !== undefined) {
+    const last = fleet.count - 1;
+    if (httpPort !== 0 && httpPort + last > 65535) {
+      throw new UsageError(`--http-port ${httpPort} with --fleet ${fleet.count} needs ports up to ${httpPort + last}, past 65535`);
+    }
+    if (modbusTcp !== undefined && modbusTcp.port !== 0 && modbusTcp.port + last > 65535) {
+      throw new UsageError(`--modbus-tcp port ${modbusTcp.port} with --fleet ${fleet.count} needs ports up to ${modbusTcp.port + last}, past 65535`);
+    }
+    if (values["modbus-pty"] !== undefined) {
+      throw new UsageError("--modbus-pty cannot be used with --fleet: a pseudo-terminal is one serial line for one device; use --modbus-tcp BASE for a port per device");
+    }
   }
   let mqtt: SimOptions["mqtt"];
   if (values.mqtt === "none") mqtt = "none";
@@ -158,5 +194,34 @@ export function parseSimOptions(argv: readonly string[]): SimOptions | "help" {
     mqtt,
     faults,
     watch: values.watch ?? false,
+    fleet,
   };
+}
+
+/** parseArgs takes "--fleet -1" for a missing value; hand it over so the count check can say what is wrong. */
+function attachNegativeFleet(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i] === "--fleet" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--fleet=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]!);
+    }
+  }
+  return out;
+}
+
+function parseFleet(count: string | undefined, prefix: string | undefined): SimOptions["fleet"] {
+  if (count === undefined) return undefined;
+  const n = /^\d+$/.test(count) ? Number(count) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_FLEET_SIZE) {
+    throw new UsageError(`--fleet "${count}" must be a number of devices from 1 to ${MAX_FLEET_SIZE}`);
+  }
+  const idPrefix = prefix ?? "fieldnode";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(idPrefix) || fleetDeviceId(idPrefix, n - 1, n).length > 63) {
+    throw new UsageError(`--id "${idPrefix}" is not a fleet id prefix: use letters, digits, '.', '_' or '-', short enough for "${fleetDeviceId("", n - 1, n)}" after it (ids are at most 63)`);
+  }
+  return { count: n, idPrefix };
 }

@@ -72,12 +72,47 @@ export class FlashProgramError extends Error {
 
 const ERASED = 0xff;
 
+/**
+ * A view's backing array, updated by every later change to its range for as
+ * long as anything (the view, a subarray of it, a DataView on its buffer)
+ * still references it.
+ */
+interface Mirror {
+  start: number;
+  end: number;
+  buffer: WeakRef<ArrayBuffer>;
+}
+
+/**
+ * The chip is sparse: only sectors that hold something other than 0xFF have
+ * memory of their own (a 4 MiB chip with a 220 KB image holds about 300 KB),
+ * so a process can simulate a fleet of devices. Views are separate arrays
+ * that mirror their range and are only weakly held: every erase and write
+ * reaches the sectors and every view still alive, so a view stays a live
+ * window, and a view of a mostly erased 2 MiB slot costs memory only while
+ * someone looks through it.
+ */
 export class NorFlash {
   readonly size: number;
   readonly sectorSize: number;
   readonly stats: FlashStats = { erases: 0, writes: 0, bytesErased: 0, bytesWritten: 0, operations: 0 };
 
-  private readonly data: Uint8Array;
+  /** undefined = the sector reads 0xFF throughout. */
+  private readonly sectors: Array<Uint8Array | undefined>;
+  private mirrors: Mirror[] = [];
+  /** Changes that reached the chip so far; each sector keeps the count of the last one that touched it. */
+  private changes = 0;
+  private readonly sectorRevisions: Float64Array;
+  /**
+   * Per allocated sector, where its programmed part ends: every byte from
+   * there to the sector's end still reads 0xFF, so a write there cannot need
+   * a 0 bit to become 1 and is not compared byte by byte. Writes are mostly
+   * appends (a payload staged page after page, a record after the last one),
+   * so most writes are checked against nothing at all.
+   */
+  private readonly tops: Int32Array;
+  /** What visit() shows for an erased sector; made on first use. */
+  private erased: Uint8Array | undefined;
   private readonly observer: FlashObserver | undefined;
   private plan: PowerCutPlan | undefined;
   private cutAt: number | undefined;
@@ -93,13 +128,20 @@ export class NorFlash {
     this.size = options.size;
     this.sectorSize = sectorSize;
     this.observer = options.observer;
+    this.sectors = new Array<Uint8Array | undefined>(options.size / sectorSize).fill(undefined);
+    this.sectorRevisions = new Float64Array(options.size / sectorSize);
+    this.tops = new Int32Array(options.size / sectorSize);
     if (options.image) {
       if (options.image.length !== options.size) {
         throw new RangeError(`image is ${options.image.length} bytes but the flash is ${options.size} bytes`);
       }
-      this.data = options.image.slice();
-    } else {
-      this.data = new Uint8Array(options.size).fill(ERASED);
+      for (let index = 0; index < this.sectors.length; index++) {
+        const sector = options.image.subarray(index * sectorSize, (index + 1) * sectorSize);
+        if (isErased(sector)) continue;
+        this.sectors[index] = sector.slice();
+        // Not worth finding where its data ends: a whole sector is checked, as any programmed one could be.
+        this.tops[index] = sectorSize;
+      }
     }
   }
 
@@ -108,23 +150,73 @@ export class NorFlash {
     return this.cutAt === undefined;
   }
 
+  /** Sectors that hold data and so occupy memory (views aside), for memory tests and reports. */
+  get allocatedSectors(): number {
+    let count = 0;
+    for (const sector of this.sectors) if (sector !== undefined) count++;
+    return count;
+  }
+
   read(offset: number, length: number): Uint8Array {
-    return this.view(offset, length).slice();
+    this.assertPowered();
+    this.assertRange("read", offset, length);
+    return this.peek(offset, length);
   }
 
   readInto(offset: number, target: Uint8Array): void {
-    target.set(this.view(offset, target.length));
+    this.assertPowered();
+    this.assertRange("read", offset, target.length);
+    this.copyOut(offset, target);
   }
 
   /**
    * A zero-copy window on the live contents, so a bootloader can verify a
-   * 2 MiB slot without copying it. It changes with later writes; callers
-   * must not write through it.
+   * 2 MiB slot without copying it out for every check. It changes with later
+   * writes; callers must not write through it.
    */
   view(offset: number, length: number): Uint8Array {
     this.assertPowered();
     this.assertRange("read", offset, length);
-    return this.data.subarray(offset, offset + length);
+    return this.mirror(offset, length);
+  }
+
+  /**
+   * [offset, offset + length) in order, sector by sector, as views on the
+   * chip's own memory (an erased sector as one shared array of 0xFF): how a
+   * slot is hashed and checksummed where it lies, with no copy and no view
+   * to keep up to date. The views are valid only during the call and must
+   * never be written through.
+   */
+  visit(offset: number, length: number, each: (chunk: Uint8Array) => void): void {
+    this.assertPowered();
+    this.assertRange("read", offset, length);
+    for (let done = 0; done < length; ) {
+      const at = offset + done;
+      const index = Math.floor(at / this.sectorSize);
+      const within = at - index * this.sectorSize;
+      const n = Math.min(this.sectorSize - within, length - done);
+      const sector = this.sectors[index] ?? (this.erased ??= new Uint8Array(this.sectorSize).fill(ERASED));
+      each(sector.subarray(within, within + n));
+      done += n;
+    }
+  }
+
+  /**
+   * A number that changes whenever any byte of [offset, offset + length) may
+   * have changed (every erase and write that reached it, the applied part of
+   * a torn one included), so that work derived from those bytes alone, such
+   * as an image verdict, can be reused for as long as it stays the same.
+   */
+  revision(offset: number, length: number): number {
+    this.assertPowered();
+    this.assertRange("read", offset, length);
+    let latest = 0;
+    const last = Math.ceil((offset + length) / this.sectorSize);
+    for (let index = Math.floor(offset / this.sectorSize); index < last; index++) {
+      const revision = this.sectorRevisions[index]!;
+      if (revision > latest) latest = revision;
+    }
+    return latest;
   }
 
   erase(offset: number, length: number): void {
@@ -142,7 +234,9 @@ export class NorFlash {
       if (this.plan?.torn) this.tearErase(offset, length, this.plan.seed ?? 0);
       throw this.cutError(index, `erase at 0x${hex(offset)}`);
     }
-    this.data.fill(ERASED, offset, offset + length);
+    this.sectors.fill(undefined, offset / this.sectorSize, (offset + length) / this.sectorSize);
+    this.touched(offset, length);
+    this.forMirrors(offset, offset + length, (bytes, at, _from, n) => bytes.fill(ERASED, at, at + n));
     this.stats.erases++;
     this.stats.bytesErased += length;
     this.observer?.onErase(offset, length);
@@ -153,7 +247,7 @@ export class NorFlash {
     this.assertRange("write", offset, data.length);
     const bad = this.firstBitSet(offset, data);
     if (bad >= 0) {
-      const current = this.data[offset + bad]!;
+      const current = this.byteAt(offset + bad);
       throw new FlashProgramError(
         `write at 0x${hex(offset + bad)} would turn 0 bits into 1 (flash holds 0x${hex(current, 2)}, ` +
           `write wants 0x${hex(data[bad]!, 2)}): erase the sector first`,
@@ -166,7 +260,7 @@ export class NorFlash {
       if (this.plan?.torn) this.tearWrite(offset, data, this.plan.seed ?? 0);
       throw this.cutError(index, `write at 0x${hex(offset)}`);
     }
-    this.data.set(data, offset);
+    this.store(offset, data);
     this.stats.writes++;
     this.stats.bytesWritten += data.length;
     this.observer?.onWrite(offset, data.slice());
@@ -174,33 +268,30 @@ export class NorFlash {
 
   /**
    * Index of the first byte of `data` that would set a bit the flash holds at
-   * 0, or -1. Compares 32-bit words where both sides are aligned: a megabyte
-   * written in 4 KiB pages is checked a word at a time.
+   * 0, or -1. An erased sector accepts anything, and so does the erased
+   * rest of a programmed one; the programmed part is compared 32-bit words at
+   * a time where both sides are aligned.
    */
   private firstBitSet(offset: number, data: Uint8Array): number {
-    const flash = this.data;
-    let i = 0;
-    if ((offset & 3) === 0 && (data.byteOffset & 3) === 0 && (flash.byteOffset & 3) === 0) {
-      const words = data.length >>> 2;
-      const incoming = new Uint32Array(data.buffer, data.byteOffset, words);
-      const held = new Uint32Array(flash.buffer, flash.byteOffset + offset, words);
-      for (let w = 0; w < words; w++) {
-        if ((incoming[w]! & ~held[w]!) !== 0) {
-          i = w * 4;
-          break;
-        }
-        i = (w + 1) * 4;
+    for (let done = 0; done < data.length; ) {
+      const at = offset + done;
+      const index = Math.floor(at / this.sectorSize);
+      const within = at - index * this.sectorSize;
+      const n = Math.min(this.sectorSize - within, data.length - done);
+      const held = this.sectors[index];
+      const top = this.tops[index]!;
+      if (held !== undefined && within < top) {
+        const bad = firstBitSetIn(held, within, data.subarray(done, done + Math.min(n, top - within)));
+        if (bad >= 0) return done + bad;
       }
-    }
-    for (; i < data.length; i++) {
-      if ((data[i]! & ~flash[offset + i]! & 0xff) !== 0) return i;
+      done += n;
     }
     return -1;
   }
 
-  /** The live array (not a copy), for persistence and whole-chip assertions. */
+  /** The live contents as one array (not a copy), for persistence and whole-chip assertions. */
   contents(): Uint8Array {
-    return this.data;
+    return this.mirror(0, this.size);
   }
 
   armPowerCut(plan: PowerCutPlan): void {
@@ -234,26 +325,139 @@ export class NorFlash {
   private tearWrite(offset: number, data: Uint8Array, seed: number): void {
     const random = seededRandom(seed);
     const complete = Math.floor(random() * data.length);
-    this.data.set(data.subarray(0, complete), offset);
+    this.store(offset, data.subarray(0, complete));
     const at = offset + complete;
-    const toClear = this.data[at] & ~data[complete] & 0xff;
+    const held = this.byteAt(at);
+    const toClear = held & ~data[complete]! & 0xff;
     let cleared = toClear & Math.floor(random() * 256);
     if (cleared === toClear && toClear !== 0) {
       cleared &= ~highestBit(toClear);
     }
-    this.data[at] &= ~cleared & 0xff;
-    this.observer?.onWrite(offset, this.data.slice(offset, at + 1));
+    this.store(at, Uint8Array.of(held & ~cleared & 0xff));
+    this.observer?.onWrite(offset, this.peek(offset, complete + 1));
   }
 
   /** A prefix reads 0xFF, the next byte has some bits already drifted to 1. */
   private tearErase(offset: number, length: number, seed: number): void {
     const random = seededRandom(seed);
     const erased = Math.floor(random() * length);
-    this.data.fill(ERASED, offset, offset + erased);
+    this.store(offset, new Uint8Array(erased).fill(ERASED));
     const at = offset + erased;
-    this.data[at] |= Math.floor(random() * 256);
+    this.store(at, Uint8Array.of(this.byteAt(at) | Math.floor(random() * 256)));
+    // Only an erase turns a programmed sector back to all 0xFF: give its memory back.
+    for (let index = offset / this.sectorSize; index * this.sectorSize <= at; index++) {
+      const sector = this.sectors[index];
+      if (sector !== undefined && isErased(sector)) this.sectors[index] = undefined;
+    }
     if (erased > 0) this.observer?.onErase(offset, erased);
-    this.observer?.onWrite(at, this.data.slice(at, at + 1));
+    this.observer?.onWrite(at, this.peek(at, 1));
+  }
+
+  /**
+   * Puts bytes on the chip as they are, whatever bits change (the callers
+   * have checked the NOR rules): into the sectors, allocating only those that
+   * then hold something besides 0xFF, and into every live view.
+   */
+  private store(offset: number, data: Uint8Array): void {
+    this.touched(offset, data.length);
+    for (let done = 0; done < data.length; ) {
+      const at = offset + done;
+      const index = Math.floor(at / this.sectorSize);
+      const within = at - index * this.sectorSize;
+      const n = Math.min(this.sectorSize - within, data.length - done);
+      const part = data.subarray(done, done + n);
+      let sector = this.sectors[index];
+      if (sector === undefined && !isErased(part)) {
+        // Only what `part` does not cover needs filling: a new array is zeroed, an erased sector reads 0xFF.
+        sector = new Uint8Array(this.sectorSize);
+        sector.fill(ERASED, 0, within);
+        sector.fill(ERASED, within + n);
+        this.sectors[index] = sector;
+        this.tops[index] = 0;
+      }
+      if (sector !== undefined) {
+        sector.set(part, within);
+        if (within + n > this.tops[index]!) this.tops[index] = within + n;
+      }
+      done += n;
+    }
+    this.forMirrors(offset, offset + data.length, (bytes, at, from, n) => bytes.set(data.subarray(from, from + n), at));
+  }
+
+  private touched(offset: number, length: number): void {
+    if (length === 0) return;
+    const revision = ++this.changes;
+    this.sectorRevisions.fill(revision, Math.floor(offset / this.sectorSize), Math.ceil((offset + length) / this.sectorSize));
+  }
+
+  private byteAt(offset: number): number {
+    const index = Math.floor(offset / this.sectorSize);
+    return this.sectors[index]?.[offset - index * this.sectorSize] ?? ERASED;
+  }
+
+  /** read() for the chip itself: works while the power is being cut. */
+  private peek(offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.copyOut(offset, out);
+    return out;
+  }
+
+  private copyOut(offset: number, target: Uint8Array): void {
+    for (let done = 0; done < target.length; ) {
+      const at = offset + done;
+      const index = Math.floor(at / this.sectorSize);
+      const within = at - index * this.sectorSize;
+      const n = Math.min(this.sectorSize - within, target.length - done);
+      const sector = this.sectors[index];
+      if (sector === undefined) target.fill(ERASED, done, done + n);
+      else target.set(sector.subarray(within, within + n), done);
+      done += n;
+    }
+  }
+
+  /**
+   * A live view of [offset, offset + length): a subarray of a view still
+   * alive that covers it (a bootloader checks the same slot many times per
+   * boot), or a new mirror of the sectors around it.
+   */
+  private mirror(offset: number, length: number): Uint8Array {
+    const end = offset + length;
+    for (const mirror of this.mirrors) {
+      if (mirror.start > offset || mirror.end < end) continue;
+      const buffer = mirror.buffer.deref();
+      if (buffer !== undefined) return new Uint8Array(buffer, offset - mirror.start, length);
+    }
+    const start = Math.floor(offset / this.sectorSize) * this.sectorSize;
+    const stop = Math.max(start, Math.ceil(end / this.sectorSize) * this.sectorSize);
+    const bytes = new Uint8Array(stop - start);
+    this.copyOut(start, bytes);
+    this.prune();
+    this.mirrors.push({ start, end: stop, buffer: new WeakRef(bytes.buffer) });
+    return bytes.subarray(offset - start, end - start);
+  }
+
+  /**
+   * Runs `apply` on every live view overlapping [start, end): `at` is where
+   * the overlap begins in the view, `from` where it begins in the change.
+   */
+  private forMirrors(start: number, end: number, apply: (bytes: Uint8Array, at: number, from: number, length: number) => void): void {
+    let dead = false;
+    for (const mirror of this.mirrors) {
+      if (mirror.end <= start || mirror.start >= end) continue;
+      const buffer = mirror.buffer.deref();
+      if (buffer === undefined) {
+        dead = true;
+        continue;
+      }
+      const low = Math.max(start, mirror.start);
+      const high = Math.min(end, mirror.end);
+      apply(new Uint8Array(buffer), low - mirror.start, low - start, high - low);
+    }
+    if (dead) this.prune();
+  }
+
+  private prune(): void {
+    this.mirrors = this.mirrors.filter((mirror) => mirror.buffer.deref() !== undefined);
   }
 
   private assertPowered(): void {
@@ -276,6 +480,39 @@ export class NorFlash {
 
 function hex(value: number, width = 0): string {
   return value.toString(16).padStart(width, "0");
+}
+
+/** True when every byte is 0xFF; compares words where it can, as the chip is mostly checked in pages. */
+function isErased(bytes: Uint8Array): boolean {
+  let i = 0;
+  if ((bytes.byteOffset & 3) === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    for (let w = 0; w < words.length; w++) if (words[w] !== 0xffffffff) return false;
+    i = words.length * 4;
+  }
+  for (; i < bytes.length; i++) if (bytes[i] !== ERASED) return false;
+  return true;
+}
+
+/** firstBitSet within one programmed sector: `within` is where `data` lands in it. */
+function firstBitSetIn(held: Uint8Array, within: number, data: Uint8Array): number {
+  let i = 0;
+  if ((within & 3) === 0 && (data.byteOffset & 3) === 0 && (held.byteOffset & 3) === 0) {
+    const words = data.length >>> 2;
+    const incoming = new Uint32Array(data.buffer, data.byteOffset, words);
+    const stored = new Uint32Array(held.buffer, held.byteOffset + within, words);
+    for (let w = 0; w < words; w++) {
+      if ((incoming[w]! & ~stored[w]!) !== 0) {
+        i = w * 4;
+        break;
+      }
+      i = (w + 1) * 4;
+    }
+  }
+  for (; i < data.length; i++) {
+    if ((data[i]! & ~held[within + i]! & 0xff) !== 0) return i;
+  }
+  return -1;
 }
 
 function highestBit(value: number): number {
