@@ -8,3 +8,5 @@ import "./inspect";
 import "./verify";
 import "./serve";
 import "./modbus";
+import "./ota";
+import "./command";
