@@ -1,6 +1,7 @@
 import { BootLoopGuard } from "./boot/boot-loop-guard";
 import { HealthChecks } from "./boot/health-check";
 import { TrialBoot } from "./boot/trial-boot";
+import { TRIAL_DEADLINE_MS, TRIAL_MIN_UPTIME_MS } from "./boot/trial-timing";
 import { BUILD_FAULT, FIRMWARE_TARGET, FIRMWARE_VERSION, SECURITY_COUNTER, TECHNICIAN_KEYS, TRUSTED_KEYS } from "./build-info";
 import { CommandAuthenticator } from "./commands/command-authenticator";
 import { CommandChannel } from "./commands/command-channel";
@@ -34,10 +35,7 @@ export const WATCHDOG_FEED_INTERVAL_MS = 1000;
 /** Status LED: 1 Hz blink while the firmware runs, 4 Hz in safe mode. */
 export const HEARTBEAT_INTERVAL_MS = 500;
 export const SAFE_MODE_HEARTBEAT_INTERVAL_MS = 125;
-/** A new image must pass every health check within this long after it boots. */
-export const TRIAL_DEADLINE_MS = 60_000;
-/** ...and run at least this long: past one task-watchdog period (10 s). */
-export const TRIAL_MIN_UPTIME_MS = 15_000;
+export { TRIAL_DEADLINE_MS, TRIAL_MIN_UPTIME_MS };
 
 export interface FieldNode {
   readonly version: string;

@@ -53,14 +53,19 @@ export class CommandAuthenticator {
     if (!envelope.ok) return envelope;
     const { keyId, body, signature } = envelope.value;
     const o = this.#o;
-    if (o.guard.revoked.includes(keyId)) return { ok: false, reason: "revoked-key", message: `technician key ${keyId} was revoked on this device`, keyId };
+    // Before the signature is checked nothing in the body is believed; a
+    // refusal still names the command it claims to be, so the sender can
+    // match the answer to what it sent.
+    const unverified = (reason: CommandRefusal, message: string): Authentication => {
+      const claimed = parseBody(body);
+      return { ok: false, reason, message, keyId, ...(claimed.ok ? { command: claimed.value } : {}) };
+    };
+    if (o.guard.revoked.includes(keyId)) return unverified("revoked-key", `technician key ${keyId} was revoked on this device`);
     const lookup = o.keys.lookup(fromHex(keyId)!);
-    if (lookup.status === "revoked") return { ok: false, reason: "revoked-key", message: `technician key ${keyId} is revoked`, keyId };
-    if (lookup.status === "unknown" || lookup.key.algorithm !== "ed25519") {
-      return { ok: false, reason: "unknown-key", message: `technician key ${keyId} is not trusted by this device`, keyId };
-    }
+    if (lookup.status === "revoked") return unverified("revoked-key", `technician key ${keyId} is revoked`);
+    if (lookup.status === "unknown" || lookup.key.algorithm !== "ed25519") return unverified("unknown-key", `technician key ${keyId} is not trusted by this device`);
     if (!o.crypto.verify("ed25519", lookup.key.publicKey, signedMessage(body, encodeUtf8), signature)) {
-      return { ok: false, reason: "bad-signature", message: `the signature does not verify under technician key ${keyId}`, keyId };
+      return unverified("bad-signature", `the signature does not verify under technician key ${keyId}`);
     }
     const parsed = parseBody(body);
     if (!parsed.ok) return { ...parsed, keyId };

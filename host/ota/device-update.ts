@@ -5,6 +5,7 @@
  * the events as they come; `ota rollout` runs many of these at once over one
  * connection.
  */
+import { TRIAL_DEADLINE_MS } from "../../firmware/boot/trial-timing";
 import type { CommandResult } from "../../firmware/commands/command-format";
 import { isFinalOtaState, type OtaReport, type OtaReportState } from "../../firmware/ota/ota-report";
 import type { DeviceWatch } from "../commands/device-watch";
@@ -24,12 +25,8 @@ export interface OtaJob {
   readonly allowDowngrade: boolean;
 }
 
-/**
- * The device's own trial deadline (firmware/app.ts TRIAL_DEADLINE_MS; that
- * module cannot be loaded outside a firmware build): after it restarts, a
- * device may take this long to confirm or reject the new image.
- */
-export const DEVICE_TRIAL_DEADLINE_MS = 60_000;
+/** After it restarts, a device may take this long to confirm or reject the new image. */
+export const DEVICE_TRIAL_DEADLINE_MS = TRIAL_DEADLINE_MS;
 
 export interface UpdateTimeouts {
   /** For the device's answer to the command. */

@@ -55,7 +55,9 @@ describe("CommandAuthenticator", () => {
 
   it("refuses a command signed by a key the device does not trust", () => {
     const { check } = rig();
-    expect(check(signCommand(outsider, request()).envelope)).toMatchObject({ ok: false, reason: "unknown-key", keyId: outsider.keyIdHex });
+    const signed = signCommand(outsider, request());
+    // The answer names the command it claims to be, so the sender can match it; nothing else is believed.
+    expect(check(signed.envelope)).toMatchObject({ ok: false, reason: "unknown-key", keyId: outsider.keyIdHex, command: { nonce: signed.nonce } });
   });
 
   it("refuses a command for another device", () => {
