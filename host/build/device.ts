@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { parseSemver } from "../../firmware/ota/semver";
 import { parsePublicKeyFile } from "../../firmware/ota/public-key-file";
+import type { BuildFault } from "../../firmware/build-info";
 import { FIRMWARE_DIR, PROJECT_ROOT, bundleFirmware, packageVersion, type BuildFacts } from "./bundle";
 
 export const DEVICE_BUNDLE = join(PROJECT_ROOT, "build", "device", "main.js");
@@ -32,7 +33,7 @@ function shown(path: string): string {
   return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
-const USAGE = `usage: npm run build -- [--version X.Y.Z] [--trust KEY.pub]... [--technician KEY.pub]... [--target T] [--security-counter N] [--sim] [--out FILE]
+const USAGE = `usage: npm run build -- [--version X.Y.Z] [--trust KEY.pub]... [--technician KEY.pub]... [--target T] [--security-counter N] [--sim [--fault F]] [--out FILE]
 
   --version X.Y.Z         firmware version (default: package.json's)
   --trust KEY.pub         a public key (fieldnode keygen) whose signed images the device accepts; repeat to trust several
@@ -40,6 +41,8 @@ const USAGE = `usage: npm run build -- [--version X.Y.Z] [--trust KEY.pub]... [-
   --target T              board this build is for (default esp32/fieldnode)
   --security-counter N    this build's anti-rollback counter (default 0)
   --sim                   write a simulator app image instead of the device bundle
+  --fault F               with --sim, a deliberately broken test build, to rehearse a rollback:
+                          crash-at-boot, fail-self-test, starve-watchdog or crash-after-trial
   --out FILE              where to write (default build/device/main.js, or build/sim/fieldnode-X.Y.Z.bin)
 `;
 
@@ -81,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
         target: { type: "string" },
         "security-counter": { type: "string" },
         sim: { type: "boolean" },
+        fault: { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -111,13 +115,23 @@ async function main(argv: string[]): Promise<number> {
   if (trustedKeys.length === 0) console.warn("warning: no --trust key: this build will refuse every OTA update");
   if (technicianKeys.length === 0) console.warn("warning: no --technician key: this build will refuse every MQTT command (updates by HTTP PUT still work)");
 
+  const faults: readonly BuildFault[] = ["crash-at-boot", "fail-self-test", "starve-watchdog", "crash-after-trial"];
+  if (values.fault !== undefined && !values.sim) {
+    console.error("npm run build: --fault makes simulator test builds only; add --sim");
+    return 2;
+  }
+  if (values.fault !== undefined && !(faults as readonly string[]).includes(values.fault)) {
+    console.error(`npm run build: --fault "${values.fault}" is not one of ${faults.join(", ")}`);
+    return 2;
+  }
   if (values.sim) {
     const { buildSimFirmware } = await import("../../sim/build/firmware-image");
-    const build = await buildSimFirmware({ version, ...facts });
+    const fault = values.fault as BuildFault | undefined;
+    const build = await buildSimFirmware({ version, ...facts, ...(fault ? { fault } : {}) });
     const out = values.out ?? join(PROJECT_ROOT, "build", "sim", `fieldnode-${version}.bin`);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, build.image);
-    console.log(`fieldnode ${version}: wrote ${shown(out)} (${build.image.length}-byte simulator app image)`);
+    console.log(`fieldnode ${version}: wrote ${shown(out)} (${build.image.length}-byte simulator app image${fault ? `, test build: ${fault}` : ""})`);
     console.log(`next: npx fieldnode sign --key KEY.pem --version ${version} ${shown(out)} --out IMAGE`);
     return 0;
   }

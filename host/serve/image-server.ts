@@ -31,6 +31,11 @@ export interface ImageServerOptions {
   host: string;
   port: number;
   onFetch?: (record: FetchRecord) => void;
+  /**
+   * Bytes per second for each transfer, at most: a site's thin uplink shared
+   * with production traffic, or a field link to rehearse a resume on.
+   */
+  maxRate?: number;
 }
 
 export interface RunningImageServer {
@@ -103,7 +108,8 @@ export async function startImageServer(options: ImageServerOptions): Promise<Run
       return log(status, false);
     }
     const body = bytes.subarray(start, end + 1);
-    res.end(body);
+    if (options.maxRate === undefined) res.end(body);
+    else sendPaced(res, body, options.maxRate);
     res.on("finish", () => {
       sent = body.length;
       log(status, false);
@@ -134,4 +140,25 @@ export async function startImageServer(options: ImageServerOptions): Promise<Run
         server.close(() => resolve());
       }),
   };
+}
+
+/** Twenty slices a second, so the rate holds over any part of the transfer. */
+const PACE_MS = 50;
+
+function sendPaced(res: http.ServerResponse, body: Buffer, bytesPerSecond: number): void {
+  const slice = Math.max(1, Math.floor((bytesPerSecond * PACE_MS) / 1000));
+  let at = 0;
+  const next = (): void => {
+    if (res.destroyed) return;
+    const end = Math.min(body.length, at + slice);
+    const chunk = body.subarray(at, end);
+    at = end;
+    if (at >= body.length) {
+      res.end(chunk);
+      return;
+    }
+    res.write(chunk);
+    setTimeout(next, PACE_MS);
+  };
+  next();
 }

@@ -50,6 +50,12 @@ describe("npm run build", () => {
     expect(bundle).toContain(JSON.stringify(key.keyIdHex));
   });
 
+  it("refuses a --fault that is not a test build's, naming the ones there are", async () => {
+    const { code, stderr } = await runTs("host/build/device.ts", ["--sim", "--fault", "brick"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--fault "brick" is not one of crash-at-boot, fail-self-test, starve-watchdog, crash-after-trial');
+  });
+
   it("refuses a P-256 key as a technician key, with status 2 and what to make instead", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fieldnode-build-"));
     writeFileSync(join(dir, "release.pub"), generateKey("p256").publicFile);

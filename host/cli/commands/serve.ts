@@ -7,7 +7,7 @@ import { CliError, EXIT, type Command } from "../command";
 import { registerCommand } from "../main";
 import { integerOption, parseCommandLine } from "./parse-options";
 
-const USAGE = `usage: fieldnode serve [--port N] [--host ADDR] [--json] IMAGE...
+const USAGE = `usage: fieldnode serve [--port N] [--host ADDR] [--max-rate KIB] [--json] IMAGE...
 
 Serves signed images over HTTP for devices to download (fieldnode ota push
 points them here), with Range support so interrupted downloads resume, and
@@ -15,6 +15,7 @@ logs every transfer: who fetched which image, which range, how many bytes.
 
   --port N      TCP port (default 8070; 0 picks a free one)
   --host ADDR   address to listen on (default 0.0.0.0: reachable by devices on the LAN)
+  --max-rate KIB  send each transfer at most this many KiB/s (a site's thin uplink; rehearsing a resume)
   --json        log one JSON object per line instead of text
 Stops on Ctrl-C. Exit 3 if the port cannot be opened or a file cannot be read.
 `;
@@ -45,17 +46,21 @@ export const serveCommand: Command = {
         port: { type: "string" },
         host: { type: "string", default: "0.0.0.0" },
         json: { type: "boolean", default: false },
+        "max-rate": { type: "string" },
       },
     });
     if (positionals.length === 0) throw new CliError("name at least one image file to serve; see 'fieldnode serve --help'", EXIT.usage);
     const port = integerOption("serve", "--port", values.port, 8070, 65535);
     const json = values.json === true;
+    const maxRateKiB = values["max-rate"] === undefined ? undefined : integerOption("serve", "--max-rate", values["max-rate"], 0, 1_048_576);
+    if (maxRateKiB === 0) throw new CliError("--max-rate must be at least 1 (KiB/s)", EXIT.usage);
     let server;
     try {
       server = await startImageServer({
         files: positionals,
         host: values.host as string,
         port,
+        ...(maxRateKiB !== undefined ? { maxRate: maxRateKiB * 1024 } : {}),
         onFetch: (record) => io.stdout(json ? `${JSON.stringify({ event: "fetch", ...record })}\n` : `${formatRecord(record)}\n`),
       });
     } catch (error) {

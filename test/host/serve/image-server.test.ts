@@ -11,11 +11,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function serving(bytes: Uint8Array, name = "fieldnode-2.0.0.img") {
+async function serving(bytes: Uint8Array, name = "fieldnode-2.0.0.img", maxRate?: number) {
   const dir = mkdtempSync(join(tmpdir(), "fieldnode-serve-"));
   writeFileSync(join(dir, name), bytes);
   const log: FetchRecord[] = [];
-  const server: RunningImageServer = await startImageServer({ files: [join(dir, name)], host: "127.0.0.1", port: 0, onFetch: (r) => log.push(r) });
+  const server: RunningImageServer = await startImageServer({ files: [join(dir, name)], host: "127.0.0.1", port: 0, onFetch: (r) => log.push(r), ...(maxRate ? { maxRate } : {}) });
   cleanups.push(() => server.close(), () => rmSync(dir, { recursive: true }));
   return { server, log, url: `${server.url}/${name}` };
 }
@@ -42,6 +42,15 @@ describe("fieldnode serve", () => {
     expect(res.headers["content-length"]).toBe("10000");
     expect(res.headers["accept-ranges"]).toBe("bytes");
     expect(res.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(new Uint8Array(res.body)).toEqual(bytes);
+  });
+
+  it("holds a transfer to --max-rate: 10 000 bytes at 20 000 B/s take at least 450 ms, intact", async () => {
+    const { url } = await serving(bytes, "fieldnode-2.0.0.img", 20_000);
+    const started = performance.now();
+    const res = await get(url);
+    // A lower bound only: a slow machine makes it slower, never faster.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(450);
     expect(new Uint8Array(res.body)).toEqual(bytes);
   });
 
