@@ -195,8 +195,10 @@ export function start(host: Host): FieldNode {
     running: FIRMWARE_VERSION,
     slot: runningSlot,
   });
-  const resumed = ota.resume();
   const install = installs.verdict(host.boot, FIRMWARE_VERSION);
+  // A download a reset interrupted resumes now: its reports name the command that started it.
+  if (install.kind === "stale") otaReport.nonce = install.record.nonce;
+  const resumed = ota.resume();
   if (install.kind === "installed") {
     const { record } = install;
     otaReport.restore(state === "pending-verify" ? "trial" : (record.outcome ?? "confirmed"), { version: record.version, previous: record.from, nonce: record.nonce });
@@ -210,9 +212,9 @@ export function start(host: Host): FieldNode {
       installs.update({ reported: true });
     }
     otaReport.restore("rolled-back", { version: record.version, previous: record.version, nonce: record.nonce, error });
-  } else if (install.kind === "stale") {
-    if (resumed) otaReport.nonce = install.record.nonce;
-    else installs.abandon();
+  } else if (install.kind === "stale" && !resumed) {
+    otaReport.nonce = null;
+    installs.abandon();
   }
   ota.onStatus((status) => {
     if (status.state === "installing" && status.version !== undefined) {

@@ -84,8 +84,13 @@ async function main(argv: readonly string[]): Promise<number> {
     if (bound && !announced) {
       announced = true;
       console.log(`  OTA over HTTP: curl -T IMAGE http://${bound[1]}/ota   (status: curl http://${bound[1]}/ota)`);
-      console.log(`    make IMAGE: npm run build -- --sim --version X.Y.Z --trust ${key.publicPath}`);
+      console.log(`    make IMAGE: npm run build -- --sim --version X.Y.Z --trust ${key.publicPath} --technician ${technician.publicPath}`);
       console.log(`                npx fieldnode sign --key ${key.privatePath} --version X.Y.Z build/sim/fieldnode-X.Y.Z.bin --out IMAGE`);
+      const broker = sensorConsole.broker;
+      if (broker !== undefined) {
+        const flag = broker.host === "127.0.0.1" && broker.port === 1883 ? "" : ` --broker mqtt://${broker.host}:${broker.port}`;
+        console.log(`  OTA over MQTT: npx fieldnode ota push --device ${options.id} --key ${technician.privatePath} --image IMAGE${flag}`);
+      }
     }
   });
   console.log(`  status LED on GPIO ${DEFAULT_PINS.led}; Ctrl-C to power off${options.stateDir ? " (the flash file keeps its state)" : ""}`);
