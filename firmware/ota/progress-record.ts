@@ -22,8 +22,18 @@ export interface DownloadProgress {
   expectSha256?: string;
 }
 
+/** A download's record with its `durable` value cut out: see ProgressRecord#encode. */
+interface Template {
+  /** Everything but the header bytes and `durable`, key order included. */
+  shape: string;
+  header: Uint8Array;
+  before: Uint8Array;
+  after: Uint8Array;
+}
+
 export class ProgressRecord {
   readonly #store: RecordStore;
+  #template: Template | undefined;
 
   constructor(store: RecordStore) {
     this.#store = store;
@@ -54,11 +64,47 @@ export class ProgressRecord {
   }
 
   save(progress: DownloadProgress): void {
-    this.#store.save(encodeUtf8(JSON.stringify({ ...progress, header: toHex(progress.header) })));
+    this.#store.save(this.#encode(progress));
+  }
+
+  /**
+   * encodeUtf8(JSON.stringify({ ...progress, header: toHex(progress.header) })),
+   * byte for byte. A download saves its progress every 64 KiB with nothing
+   * but `durable` changed, so the text around that number (the URL, the
+   * header in hex) is formatted and encoded once per download, not at every
+   * checkpoint. Splitting UTF-8 at ASCII characters changes no byte.
+   */
+  #encode(progress: DownloadProgress): Uint8Array {
+    const shape = JSON.stringify({ ...progress, header: "", durable: 0 });
+    let template = this.#template;
+    if (template === undefined || template.shape !== shape || !sameBytes(template.header, progress.header)) {
+      const text = JSON.stringify({ ...progress, header: toHex(progress.header), durable: 0 });
+      // Inside a JSON string every quote is escaped, so this can only be the key itself.
+      const at = text.indexOf(DURABLE_ZERO);
+      if (at < 0) return encodeUtf8(JSON.stringify({ ...progress, header: toHex(progress.header) }));
+      const cut = at + DURABLE_ZERO.length - 1;
+      template = { shape, header: progress.header.slice(), before: encodeUtf8(text.slice(0, cut)), after: encodeUtf8(text.slice(cut + 1)) };
+      this.#template = template;
+    }
+    const digits = JSON.stringify(progress.durable);
+    const { before, after } = template;
+    const out = new Uint8Array(before.length + digits.length + after.length);
+    out.set(before, 0);
+    for (let i = 0; i < digits.length; i++) out[before.length + i] = digits.charCodeAt(i);
+    out.set(after, before.length + digits.length);
+    return out;
   }
 
   /** An empty record: nothing to resume. */
   clear(): void {
     if (this.#store.load()?.payload.length) this.#store.save(new Uint8Array(0));
   }
+}
+
+const DURABLE_ZERO = '"durable":0';
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -349,8 +349,8 @@ export class OtaUpdate {
     if (this.#written === 0) throw new OtaError("ESP_ERR_INVALID_ARG", "esp_ota_end before any data was written");
     const verdict = verifyPartitionImage(this.#flash, this.partition);
     if (!verdict.ok) throw new OtaError("ESP_ERR_OTA_VALIDATE_FAILED", `New image failed verification: ${verdict.reason}`);
-    const { descriptor, payload, length } = verdict;
-    return { descriptor, payload, length };
+    // The verdict as it is: its payload is copied out of the slot only if a caller reads it, and none does here.
+    return verdict;
   }
 
   /** esp_ota_abort: forget the session; what was written stays in flash. */
