@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { HttpServer } from "../../firmware/host/http-server";
 import { serveOtaEndpoint } from "../../firmware/ota/http-endpoint";
 import { createHttpServerClass } from "../../sim/net/http-server";
+import { request } from "./e2e-fixture";
 import { boot, device, signedImage } from "./fixture";
 
 const servers: HttpServer[] = [];
@@ -18,18 +19,6 @@ async function endpoint() {
     servers.push(serveOtaEndpoint(Server, device1.client));
   });
   return { ...device1, port };
-}
-
-function request(port: number, method: string, path: string, body?: Uint8Array): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method, path }, (res) => {
-      let text = "";
-      res.on("data", (c: Buffer) => (text += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
-    });
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : Buffer.from(body));
-  });
 }
 
 describe("PUT /ota", () => {

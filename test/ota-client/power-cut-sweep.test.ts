@@ -1,41 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { SettingsSection } from "../../firmware/config/settings";
-import { parseSemver, type Semver } from "../../firmware/ota/semver";
-import { signImage } from "../../host/keys/image-signing";
-import { generateKey, parsePrivateKeyPem } from "../../host/keys/key-files";
-import { loadDevicePartitionTable } from "../../sim/boot/device-partition-table";
-import { buildSimFirmware } from "../../sim/build/firmware-image";
-import { VirtualClock } from "../../sim/clock/virtual-clock";
-import { FLASH_SIZE } from "../../sim/device/flash-store";
-import { provisionFactoryImage } from "../../sim/device/provision";
-import { SimDevice } from "../../sim/device/sim-device";
-import { NorFlash, PowerCutError } from "../../sim/flash/nor-flash";
-
-const key = generateKey("p256", "sweep");
-const signing = parsePrivateKeyPem(key.privatePem, "sweep key");
-const trustedKeys = [key.publicFile];
-const partitions = loadDevicePartitionTable();
-
-async function signedBuild(version: string): Promise<Uint8Array> {
-  const build = await buildSimFirmware({ version, trustedKeys });
-  return signImage({ payload: build.image, version: parseSemver(version) as Semver, securityCounter: 0, target: "esp32" }, signing);
-}
-
-/** Configuration that must survive every cut. */
-const site: SettingsSection<{ name: string }> = {
-  name: "site",
-  defaults: { name: "" },
-  validate: (v) => ({ name: String((v as { name?: unknown }).name ?? "") }),
-};
+import type { SimDevice } from "../../sim/device/sim-device";
+import { PowerCutError } from "../../sim/flash/nor-flash";
+import { runningDevice, signedBuild, site } from "./e2e-fixture";
 
 /** A device on v1 with a setting stored, ready for an update. */
 async function device() {
-  const flash = new NorFlash({ size: FLASH_SIZE });
-  provisionFactoryImage(flash, partitions, (await buildSimFirmware({ version: "1.0.0", trustedKeys })).image);
-  const clock = new VirtualClock();
-  const sim = new SimDevice({ id: "sweep", clock, flash, partitions });
-  sim.powerOn();
-  clock.advance(1_000);
+  const { flash, clock, sim } = await runningDevice("1.0.0", "sweep");
   sim.app!.settings.set(site, { name: "pump station 7" });
   return { flash, clock, sim };
 }
