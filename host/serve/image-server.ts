@@ -65,10 +65,12 @@ export async function startImageServer(options: ImageServerOptions): Promise<Run
     const method = req.method ?? "GET";
     const path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
     let sent = 0;
+    // Read now: once the peer has gone the socket no longer knows its address.
+    const client = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? 0}`;
     const log = (status: number, aborted: boolean) =>
       options.onFetch?.({
         time: new Date().toISOString(),
-        client: `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? 0}`,
+        client,
         method,
         path,
         range: req.headers.range ?? null,

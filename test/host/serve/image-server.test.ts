@@ -54,6 +54,21 @@ describe("fieldnode serve", () => {
     expect(new Uint8Array(res.body)).toEqual(bytes);
   });
 
+  it("logs who it was when a client goes away mid-transfer", async () => {
+    const { url, log } = await serving(bytes, "fieldnode-2.0.0.img", 2_000);
+    await new Promise<void>((resolve) => {
+      const req = http.get(url, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", () => {});
+    });
+    while (log.length === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(log[0]).toMatchObject({ status: 200, aborted: true, client: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+  });
+
   it("answers a Range with 206, Content-Range and exactly those bytes", async () => {
     const { url } = await serving(bytes);
     const res = await get(url, { range: "bytes=9000-" });
