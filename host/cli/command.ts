@@ -12,6 +12,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** Help for each subcommand (`fieldnode ota push --help`), where a command has them. */
+  subcommandUsage?: Readonly<Record<string, string>>;
   run(argv: readonly string[], io: CliIo): Promise<number>;
 }
 

@@ -37,7 +37,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+    const text = (rest[0] !== undefined ? command.subcommandUsage?.[rest[0]] : undefined) ?? command.usage;
+    io.stdout(text.endsWith("\n") ? text : `${text}\n`);
     return EXIT.ok;
   }
   try {

@@ -13,6 +13,13 @@ describe("fieldnode ota and command: help and usage", () => {
     for (const usage of ["usage: fieldnode ota push", "usage: fieldnode ota status", "usage: fieldnode ota rollout"]) expect(run.stdout).toContain(usage);
   });
 
+  it("ota push --help describes push alone", async () => {
+    const run = await fieldnode("ota", "push", "--help");
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout.startsWith("usage: fieldnode ota push ")).toBe(true);
+    expect(run.stdout).not.toContain("usage: fieldnode ota rollout");
+  });
+
   it("ota without a subcommand is a usage error", async () => {
     expect(await fieldnode("ota")).toEqual({ code: EXIT.usage, stdout: "", stderr: "fieldnode ota: name a subcommand: push, status or rollout; see 'fieldnode ota --help'\n" });
   });

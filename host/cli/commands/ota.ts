@@ -32,6 +32,7 @@ export const otaCommand: Command = {
   name: "ota",
   summary: "push an update to a device, watch OTA status, or roll an image out to a fleet (MQTT)",
   usage: USAGE,
+  subcommandUsage: { push: PUSH_USAGE, status: STATUS_USAGE, rollout: ROLLOUT_USAGE },
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === undefined) throw new CliError("name a subcommand: push, status or rollout; see 'fieldnode ota --help'", EXIT.usage);
