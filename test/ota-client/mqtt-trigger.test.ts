@@ -32,7 +32,9 @@ const signingKey = generateKey("p256", "release");
 const signing = parsePrivateKeyPem(signingKey.privatePem, "release key");
 const technicianFiles = generateKey("ed25519", "technician");
 const technician = parseTechnicianKey(technicianFiles.privatePem, "technician key");
-const keys = { trustedKeys: [signingKey.publicFile], technicianKeys: [technicianFiles.publicFile] };
+const colleagueFiles = generateKey("ed25519", "colleague");
+const colleague = parseTechnicianKey(colleagueFiles.privatePem, "colleague key");
+const keys = { trustedKeys: [signingKey.publicFile], technicianKeys: [technicianFiles.publicFile, colleagueFiles.publicFile] };
 const partitions = loadDevicePartitionTable();
 const ID = "fn-mqtt";
 
@@ -176,6 +178,23 @@ describe("OTA over the MQTT trigger", () => {
 
     expect(results()[0]).toMatchObject({ result: "refused", reason: "wrong-device", command: "reboot", nonce: other.nonce });
     expect(results()[0]!.message).toBe("the command is for fn-other, this is fn-mqtt");
+  });
+
+  it("refuses a revoked technician key from then on, across a reboot, and will not revoke the last one", async () => {
+    const { clock, dev, results, send, publishRaw, sub } = await setup();
+    await send({ command: "key.revoke", args: { keyId: colleague.keyIdHex } });
+    await pumpUntil(clock, () => results().length === 1, "the revocation's result");
+    dev.reset("external");
+    await pumpUntil(clock, () => sub.messages.filter((m) => m.payload === "online").length === 2, "back online after the reset");
+    const fromColleague = signCommand(colleague, { device: ID, command: "reboot", args: {} });
+    await publishRaw(fromColleague.envelope);
+    await send({ command: "key.revoke", args: { keyId: technician.keyIdHex } });
+    await pumpUntil(clock, () => results().length === 3, "two more results");
+
+    expect(results()[0]).toMatchObject({ result: "accepted", command: "key.revoke", message: `technician key ${colleague.keyIdHex} revoked; 1 still trusted` });
+    expect(results()[1]).toMatchObject({ result: "refused", reason: "revoked-key", keyId: colleague.keyIdHex, nonce: fromColleague.nonce });
+    expect(results()[2]).toMatchObject({ result: "refused", reason: "bad-arguments", command: "key.revoke" });
+    expect(results()[2]!.message).toContain("is the last technician key this device trusts");
   });
 
   it("refuses a second ota.start while an update runs, as busy", async () => {
