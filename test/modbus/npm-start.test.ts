@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import ModbusRTU from "modbus-serial";
+import { readHoldingOverTcp } from "./tcp-master";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../host/build/bundle";
 import { findSocat } from "../../sim/serial/pty";
@@ -45,18 +45,6 @@ async function withSimulator(args: string[], ready: RegExp, body: (match: RegExp
   return output;
 }
 
-async function readHolding(port: number, address: number, count: number): Promise<number[]> {
-  const client = new ModbusRTU();
-  await client.connectTelnet("127.0.0.1", { port });
-  client.setID(1);
-  client.setTimeout(2000);
-  try {
-    return (await client.readHoldingRegisters(address, count)).data;
-  } finally {
-    await new Promise<void>((done) => client.close(() => done()));
-  }
-}
-
 describe("npm start with Modbus access", () => {
   it("lists the Modbus options in --help", async () => {
     const { code, stdout } = await runTs("sim/main.ts", ["--help"]);
@@ -66,7 +54,7 @@ describe("npm start with Modbus access", () => {
 
   it("--modbus-tcp prints its address, and a master reads the device through it", async () => {
     const output = await withSimulator(["--modbus-tcp", "0"], /Modbus RTU over TCP: 127\.0\.0\.1:(\d+)/, async (match) => {
-      expect(await readHolding(Number(match[1]), 0, 4)).toEqual([1, 192, 2, 1]);
+      expect(await readHoldingOverTcp(Number(match[1]), 0, 4)).toEqual([1, 192, 2, 1]);
     });
     expect(output).toContain("RTU frames, no MBAP header");
   });
@@ -78,7 +66,7 @@ describe("npm start with Modbus access", () => {
       JSON.stringify({ blocks: [{ name: "moved-config", table: "holding-registers", address: 500, source: "config", points: [{ point: "address" }, { point: "baud", scale: 0.01 }] }] }),
     );
     const output = await withSimulator(["--modbus-tcp", "0", "--register-map", file], /Modbus RTU over TCP: 127\.0\.0\.1:(\d+)/, async (match) => {
-      expect(await readHolding(Number(match[1]), 500, 2)).toEqual([1, 192]);
+      expect(await readHoldingOverTcp(Number(match[1]), 500, 2)).toEqual([1, 192]);
     });
     expect(output).toContain("modbus: register map modbus-map.json loaded (1 blocks)");
   });

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import ModbusRTU from "modbus-serial";
+import { readHoldingOverTcp } from "../modbus/tcp-master";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RealClock } from "../../sim/clock/real-clock";
 import { VirtualClock } from "../../sim/clock/virtual-clock";
@@ -16,18 +16,6 @@ import { fleetDeviceId } from "../../sim/fleet/fleet-ids";
 import { subscribe } from "../../sim/net/subscriber";
 
 const COUNT = 5;
-
-async function readHolding(port: number, address: number, count: number): Promise<number[]> {
-  const client = new ModbusRTU();
-  await client.connectTelnet("127.0.0.1", { port });
-  client.setID(1);
-  client.setTimeout(2000);
-  try {
-    return (await client.readHoldingRegisters(address, count)).data;
-  } finally {
-    await new Promise<void>((done) => client.close(() => done()));
-  }
-}
 
 describe("a fleet of devices on one broker", () => {
   let fleet: Fleet;
@@ -79,7 +67,7 @@ describe("a fleet of devices on one broker", () => {
 
   it("has every device answer Modbus on its own port", async () => {
     for (const d of fleet.devices) {
-      expect(await readHolding(d.modbus!.port, 0, 4)).toEqual([1, 192, 2, 1]);
+      expect(await readHoldingOverTcp(d.modbus!.port, 0, 4)).toEqual([1, 192, 2, 1]);
     }
   });
 
