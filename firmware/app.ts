@@ -206,7 +206,9 @@ export function start(host: Host): FieldNode {
     const { record } = install;
     const error = record.reason !== undefined
       ? { code: "TRIAL_FAILED", number: UPDATE_ERROR_CODES.TRIAL_FAILED, message: `${record.version} failed its trial: ${record.reason}` }
-      : { code: "ROLLED_BACK", number: UPDATE_ERROR_CODES.ROLLED_BACK, message: `${record.version} was reset before it confirmed its trial (crash, watchdog or power loss)` };
+      : record.outcome === "confirmed"
+        ? { code: "ROLLED_BACK", number: UPDATE_ERROR_CODES.ROLLED_BACK, message: `${record.version} kept resetting after it confirmed its trial; the boot-loop guard went back` }
+        : { code: "ROLLED_BACK", number: UPDATE_ERROR_CODES.ROLLED_BACK, message: `${record.version} was reset before it confirmed its trial (crash, watchdog or power loss)` };
     if (install.firstReport) {
       host.log(`ota: ${record.version} in ${record.slot} was rolled back; running ${FIRMWARE_VERSION} from ${runningSlot} again (${error.message})`);
       installs.update({ reported: true });

@@ -132,6 +132,23 @@ describe("OTA over the MQTT trigger", () => {
     expect(dev.lastBoot).toMatchObject({ version: "1.0.0", slot: "ota_0" });
   });
 
+  it("reports a v2 that kept crashing after it confirmed its trial, which the boot-loop guard took back", async () => {
+    const { clock, dev, reports, send } = await setup();
+    const image = await signedBuild("2.0.0", "crash-after-trial");
+    const server = await serve(image);
+    await send({ command: "ota.start", args: { url: server.url, version: "2.0.0", sha256: await sha256Of(image) } });
+    await pumpUntil(clock, () => reports().some((r) => r.state === "rolled-back"), "the rollback reported", 60_000, 50);
+
+    expect(reports().map((r) => r.state)).toContain("confirmed");
+    expect(reports().at(-1)).toMatchObject({
+      state: "rolled-back",
+      version: "2.0.0",
+      running: "1.0.0",
+      error: { code: "ROLLED_BACK", number: 44, message: "2.0.0 kept resetting after it confirmed its trial; the boot-loop guard went back" },
+    });
+    expect(dev.lastBoot).toMatchObject({ version: "1.0.0", slot: "ota_0" });
+  });
+
   it("refuses a tampered image named by a command before erasing anything in the inactive slot", async () => {
     const { clock, reports, send, slotErases } = await setup();
     const image = await signedBuild("2.0.0");
