@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { CliError, EXIT, type Command } from "../command";
 import { registerCommand } from "../main";
 import { toHex } from "../../../firmware/crypto/hex";
@@ -7,7 +7,7 @@ import { decodeHeader } from "../../../firmware/ota/header-codec";
 import { ALGORITHM_ID, MAX_HEADER_LENGTH, TLV, type ImageHeader } from "../../../firmware/ota/image-format";
 import { formatSemver } from "../../../firmware/ota/semver";
 import { ALGORITHM_NAME } from "../../keys/key-files";
-import { onePositional, parseCommandLine } from "./parse-options";
+import { onePositional, openInput, parseCommandLine } from "./parse-options";
 
 const USAGE = `usage: fieldnode inspect [--json] IMAGE
 
@@ -26,13 +26,7 @@ const EXTENSION_NAMES: Readonly<Record<number, string>> = {
 
 /** The first header-sized bytes of a file and its size, without reading a multi-megabyte payload. */
 function readHead(path: string): { head: Uint8Array; size: number } {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read image ${path}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`, EXIT.io);
-  }
+  const fd = openInput(path, "image");
   try {
     const size = fstatSync(fd).size;
     const head = new Uint8Array(Math.min(size, MAX_HEADER_LENGTH));

@@ -3,7 +3,7 @@
  * verify): node's util.parseArgs in strict mode, with its errors turned into
  * usage errors (exit 2) that point at the command's --help.
  */
-import { readFileSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CliError, EXIT } from "../command";
 
@@ -44,8 +44,21 @@ export function readInput(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : (error as Error).message;
-    throw new CliError(`cannot read ${what} ${path}: ${reason}`, EXIT.io);
+    throw unreadable(path, what, error);
   }
+}
+
+/** Opens a file for reading in pieces (an image too large to hold); fails as readInput does. */
+export function openInput(path: string, what: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (error) {
+    throw unreadable(path, what, error);
+  }
+}
+
+function unreadable(path: string, what: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : (error as Error).message;
+  return new CliError(`cannot read ${what} ${path}: ${reason}`, EXIT.io);
 }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { CliError, EXIT, type Command } from "../command";
 import { registerCommand } from "../main";
 import { toHex } from "../../../firmware/crypto/hex";
@@ -9,7 +9,7 @@ import { ImageVerifier, type VerifyOutcome } from "../../../firmware/ota/verifie
 import { createNodeCrypto } from "../../../sim/crypto/node-crypto";
 import { ALGORITHM_NAME, KeyFileError, parsePublicKeyText } from "../../keys/key-files";
 import { appSlotSize } from "../../keys/partition-limit";
-import { integerOption, onePositional, parseCommandLine, readInput } from "./parse-options";
+import { integerOption, onePositional, openInput, parseCommandLine, readInput } from "./parse-options";
 
 const USAGE = `usage: fieldnode verify --pub KEY.pub|KEY.pem [--pub ...] IMAGE
 
@@ -32,13 +32,7 @@ Exit status: 0 verified, 1 refused (the error code says why), 2 bad command line
 const CHUNK = 64 * 1024;
 
 function streamFile(path: string, verifier: ImageVerifier): { outcome: VerifyOutcome; size: number } {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read image ${path}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`, EXIT.io);
-  }
+  const fd = openInput(path, "image");
   try {
     const size = fstatSync(fd).size;
     verifier.begin();

@@ -6,24 +6,12 @@
  */
 import * as reference from "crc-32";
 import { crc32 } from "../../../firmware/core/crc32";
+import { noise } from "../../ota/support/prng";
 import { u32Hex } from "./support/hex";
 
 function ascii(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
-/** Deterministic bytes (xorshift32), so both engines hash the same data. */
-function noise(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
   return bytes;
 }
 
