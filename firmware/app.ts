@@ -224,8 +224,6 @@ export function start(host: Host): FieldNode {
       installs.begin({ version: status.version, slot: updateSlot, from: FIRMWARE_VERSION, fromSlot: runningSlot, nonce: otaReport.nonce, stage: "installing" });
     } else if (status.state === "failed") {
       installs.abandon();
-    } else if (status.state === "receiving") {
-      otaReport.nonce = null;
     }
   });
   otaReport.publish();

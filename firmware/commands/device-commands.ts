@@ -37,7 +37,6 @@ export function deviceCommands(parts: DeviceCommandParts): Record<CommandName, C
         return { ok: false, reason: "bad-arguments", message: `ota.start needs "url", "version" and "sha256" (64 lowercase hex digits)` };
       }
       if (allowDowngrade !== undefined && typeof allowDowngrade !== "boolean") return { ok: false, reason: "bad-arguments", message: `"allowDowngrade" must be true or false` };
-      if (parts.ota.busy) return { ok: false, reason: "busy", message: `BUSY: an update is already ${parts.ota.status.state}` };
       const named = parts.nameUpdate(command.nonce);
       const failure = parts.ota.startDownload({ url, expectVersion: version, expectSha256: sha256, allowDowngrade: allowDowngrade === true });
       if (failure === undefined) parts.onUpdateStarted(command.nonce, version);

@@ -99,7 +99,9 @@ export class OtaReporter {
     const s = this.#s;
     const changed = status.state !== s.state;
     if (changed && (status.state === "downloading" || status.state === "receiving" || status.state === "resuming")) {
-      // A new update: what the last one left behind no longer applies.
+      // A new update: what the last one left behind no longer applies. A
+      // pushed image (PUT) comes from no command.
+      if (status.state === "receiving") this.#nonce = null;
       s.error = null;
       s.version = null;
       s.previous = this.#o.running;
