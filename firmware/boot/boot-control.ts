@@ -37,7 +37,11 @@ export interface BootControl {
   /** esp_restart: does not return on the device. */
   restart(): void;
   resetReason(): ResetReason;
-  /** esp_task_wdt_reset for the task that runs the JavaScript event loop. */
+  /**
+   * Resets the firmware's own task-watchdog entry (esp_task_wdt_reset_user on
+   * the device). The event loop's task entry is reset by the host on every
+   * turn, so only this one notices a loop that turns but no longer samples.
+   */
   feedWatchdog(): void;
 }
 

@@ -15,8 +15,8 @@ export interface TimerService {
   clear(id: TimerId | undefined): void;
 }
 
-/** Monotonic milliseconds since boot (Moddable `Time.ticks`). */
 export interface Clock {
+  /** Monotonic milliseconds since boot; never wraps (on ESP32 from esp_timer, not the 32-bit `Time.ticks`). */
   ticks(): number;
   /**
    * Monotonic microseconds since boot (`esp_timer_get_time`; Moddable's

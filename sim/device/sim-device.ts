@@ -111,7 +111,7 @@ export class SimDevice {
     this.sensors = options.sensors ?? new SimSensorBoard({ clock: options.clock });
     this.#mqtt = options.mqtt;
     this.#watchdog = new TaskWatchdog(this.#clock, options.watchdogTimeoutMs ?? 10_000, () => {
-      this.#emit("chip", "E task_wdt: Task watchdog got triggered. The following tasks did not reset the watchdog in time: main");
+      this.#emit("chip", "E task_wdt: Task watchdog got triggered. The following tasks/users did not reset the watchdog in time: - fieldnode (user)");
       this.reset("task-watchdog");
     });
   }

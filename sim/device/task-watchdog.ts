@@ -1,9 +1,12 @@
 import type { ScheduledEvent, SimClock } from "../clock/sim-clock";
 
 /**
- * ESP-IDF's task watchdog for the task running the JavaScript event loop:
- * inactive until the task subscribes (its first feed), then each feed re-arms
- * it and a task that stops feeding for `timeoutMs` gets the chip reset.
+ * ESP-IDF's task watchdog entry that the firmware feeds (a TWDT user,
+ * esp_task_wdt_add_user): inactive until the first feed subscribes it, then
+ * each feed re-arms it and an entry not fed for `timeoutMs` gets the chip
+ * reset. The event-loop task's own entry, which Moddable resets on every loop
+ * turn, is not modelled: a JavaScript loop that stops turning here stops Node
+ * with it, so there is nothing for a simulated watchdog to catch.
  */
 export class TaskWatchdog {
   readonly #clock: SimClock;

@@ -149,7 +149,7 @@ describe("OTA end to end: a faulty 3.0.0 installed through PUT /ota is rolled ba
     const since = await installFaulty(dev, "starve-watchdog");
     expect(dev.sim.lastBoot).toMatchObject({ slot: "ota_0", version: "3.0.0", state: "pending-verify" });
     dev.clock.advance(WATCHDOG_MS);
-    expect(dev.chipLines()).toContain("E task_wdt: Task watchdog got triggered. The following tasks did not reset the watchdog in time: main");
+    expect(dev.chipLines()).toContain("E task_wdt: Task watchdog got triggered. The following tasks/users did not reset the watchdog in time: - fieldnode (user)");
     dev.clock.advance(BOOT_DELAY_MS);
     expect(dev.bootLines()).toContain("D (75) boot: otadata[0] is marking as ABORTED");
     expect(slotState(dev, "ota_0")).toBe("aborted");

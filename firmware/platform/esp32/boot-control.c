@@ -41,16 +41,31 @@ const char *fieldnode_running_label(void)
 	return running ? running->label : "unknown";
 }
 
-/* Subscribes the task running the XS event loop to the task watchdog once. */
+/*
+ * The task watchdog watches two things. Moddable's event loop calls
+ * esp_task_wdt_reset() on every turn (xsHost.c, when CONFIG_ESP_TASK_WDT_EN),
+ * so the XS task's own entry only catches a loop that stopped turning. A
+ * sampler that stalled while the loop still turns would go unnoticed there, so
+ * the firmware's supervisor feeds a user entry of its own, which nothing else
+ * resets: it is fed only while every sensor keeps its schedule.
+ */
+static esp_task_wdt_user_handle_t fieldnode_sampler_entry;
+
 int32_t fieldnode_watchdog_subscribe(void)
 {
 	esp_err_t err = esp_task_wdt_status(NULL);
 	if (ESP_ERR_NOT_FOUND == err)
 		err = esp_task_wdt_add(NULL);
+	if (ESP_OK != err)
+		return (int32_t)err;
+	if (!fieldnode_sampler_entry)
+		err = esp_task_wdt_add_user("fieldnode", &fieldnode_sampler_entry);
 	return (int32_t)err;
 }
 
 int32_t fieldnode_watchdog_feed(void)
 {
-	return (int32_t)esp_task_wdt_reset();
+	if (!fieldnode_sampler_entry)
+		return (int32_t)ESP_ERR_INVALID_STATE;
+	return (int32_t)esp_task_wdt_reset_user(fieldnode_sampler_entry);
 }

@@ -10,11 +10,16 @@ const ESP_OK = 0;
  */
 export function createEsp32BootControl(): BootControl {
   const natives = new FFI();
-  const call = (name: string, ...args: number[]): number => natives[name]!(...args) as number;
+  const call = (name: string, arg?: number): number => (arg === undefined ? natives[name]!() : natives[name]!(arg)) as number;
+  const fail = (name: string, err: number): never => {
+    throw new Error(`${name} failed: esp_err_t 0x${(err >>> 0).toString(16)}`);
+  };
   const check = (name: string): void => {
     const err = call(name);
-    if (err !== ESP_OK) throw new Error(`${name} failed: esp_err_t 0x${(err >>> 0).toString(16)}`);
+    if (err !== ESP_OK) fail(name, err);
   };
+  // Looked up once: the supervisor feeds every second for the device's life.
+  const feed = natives.fieldnode_watchdog_feed!;
   let subscribed = false;
 
   return {
@@ -35,7 +40,8 @@ export function createEsp32BootControl(): BootControl {
         check("fieldnode_watchdog_subscribe");
         subscribed = true;
       }
-      check("fieldnode_watchdog_feed");
+      const err = feed() as number;
+      if (err !== ESP_OK) fail("fieldnode_watchdog_feed", err);
     },
   };
 }

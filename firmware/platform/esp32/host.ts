@@ -1,7 +1,6 @@
 import device from "embedded:provider/builtin";
 import flash from "embedded:storage/flash";
 import update from "embedded:update";
-import Time from "time";
 import Timer from "timer";
 import type { Host } from "../../host/host";
 import type { TimerId, TimerService } from "../../host/timer";
@@ -21,6 +20,13 @@ const timer: TimerService = {
   clear: (id) => Timer.clear(id as never),
 };
 
+/**
+ * Milliseconds since boot from esp_timer's 64-bit microsecond count. Moddable's
+ * Time.ticks is the FreeRTOS tick count as a 32-bit integer: it goes negative
+ * after 24.8 days, and a scheduler comparing absolute ticks would stop.
+ */
+const ticks = (): number => Math.floor(microseconds() / 1000);
+
 /** The ESP32 host: Moddable's ECMA-419 host provider plus the ESP-IDF ports. */
 export function createEsp32Host(): Host {
   return {
@@ -33,7 +39,7 @@ export function createEsp32Host(): Host {
       serial: { modbus: ESP32_MODBUS_PORT },
     },
     timer,
-    clock: { ticks: () => Time.ticks, microseconds },
+    clock: { ticks, microseconds },
     boot: createEsp32BootControl(),
     flash,
     update,
