@@ -1,5 +1,5 @@
 /**
- * `npm run flash [-- --board NAME] [--port DEV]`: builds the device bundle and
+ * `npm run flash [-- --board NAME] [--port DEV] [ssid=… password=… broker=…]`: builds the device bundle and
  * hands manifest.json to Moddable's mcconfig, which compiles it to XS bytecode,
  * builds the ESP-IDF project and flashes it. Checks the toolchain first, so a
  * missing SDK is a message that says what to install, not a make error.
@@ -7,16 +7,31 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { parseBroker } from "../../firmware/telemetry/settings";
 import { PROJECT_ROOT } from "./bundle";
 import { buildDevice } from "./device";
 
 export interface FlashOptions {
   board: string | undefined;
   port: string | undefined;
+  /** NAME=VALUE settings for mcconfig, which a build reads as Moddable's mc/config. */
+  config: string[];
 }
 
+/** The mc/config properties a build of fieldnode reads. */
+const CONFIG_KEYS: Readonly<Record<string, string>> = {
+  ssid: "the Wi-Fi network to join (Moddable's network setup)",
+  password: "its passphrase",
+  broker: "the MQTT broker while the settings name none, mqtt://host[:port]",
+};
+
+const FLASH_USAGE = `usage: npm run flash [-- --board NAME] [--port /dev/ttyUSB0] [ssid=NAME] [password=PASS] [broker=mqtt://HOST[:PORT]]
+  board:    a Moddable esp32 target (esp32/NAME), default plain esp32
+  port:     serial port for esptool (else mcconfig's auto-detection)
+${Object.entries(CONFIG_KEYS).map(([key, what]) => `  ${`${key}=`.padEnd(9)} ${what}`).join("\n")}`;
+
 export function parseFlashArgs(argv: readonly string[]): FlashOptions {
-  const options: FlashOptions = { board: process.env.FIELDNODE_BOARD, port: process.env.UPLOAD_PORT };
+  const options: FlashOptions = { board: process.env.FIELDNODE_BOARD, port: process.env.UPLOAD_PORT, config: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -27,11 +42,20 @@ export function parseFlashArgs(argv: readonly string[]): FlashOptions {
     if (arg === "--board") options.board = value();
     else if (arg === "--port") options.port = value();
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run flash [-- --board NAME] [--port /dev/ttyUSB0]\n  board: a Moddable esp32 target (esp32/NAME), default plain esp32\n  port:  serial port for esptool (else mcconfig's auto-detection)");
+      console.log(FLASH_USAGE);
       process.exit(0);
-    } else throw new Error(`unknown option ${arg} (try --help)`);
+    } else if (/^[a-z]+=/.test(arg)) options.config.push(configSetting(arg));
+    else throw new Error(`unknown option ${arg} (try --help)`);
   }
   return options;
+}
+
+function configSetting(arg: string): string {
+  const key = arg.slice(0, arg.indexOf("="));
+  const value = arg.slice(key.length + 1);
+  if (!(key in CONFIG_KEYS)) throw new Error(`unknown setting ${key}=; a build reads ${Object.keys(CONFIG_KEYS).map((k) => `${k}=`).join(", ")}`);
+  if (key === "broker" && parseBroker(value) === undefined) throw new Error(`broker=${value} is not mqtt://host[:port] (e.g. broker=mqtt://192.168.1.10:1883)`);
+  return arg;
 }
 
 /** Returns what is missing, each with how to get it; empty when ready. */
@@ -79,8 +103,8 @@ async function main(): Promise<number> {
   const platform = options.board ? `esp32/${options.board}` : "esp32";
   const env: NodeJS.ProcessEnv = { ...process.env, ...(options.port ? { UPLOAD_PORT: options.port } : {}) };
   const mcconfig = findOnPath("mcconfig", env) ?? join(env.MODDABLE!, "build", "bin", "lin", "release", "mcconfig");
-  const args = ["-d", "-m", "-p", platform, join(PROJECT_ROOT, "manifest.json")];
-  console.log(`${mcconfig} ${args.join(" ")}`);
+  const args = ["-d", "-m", "-p", platform, join(PROJECT_ROOT, "manifest.json"), ...options.config];
+  console.log(`${mcconfig} ${args.map((a) => (a.startsWith("password=") ? "password=…" : a)).join(" ")}`);
   const result = spawnSync(mcconfig, args, { stdio: "inherit", env, cwd: PROJECT_ROOT });
   if (result.error) {
     console.error(`could not run mcconfig: ${result.error.message}`);

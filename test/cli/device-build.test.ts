@@ -30,8 +30,8 @@ describe("npm run build", () => {
       "embedded:provider/builtin",
       "embedded:storage/flash",
       "embedded:update",
+      "mc/config",
       "mc/ffi",
-      "time",
       "timer",
     ]);
     expect(imports.every(isModdableSpecifier)).toBe(true);
@@ -80,6 +80,27 @@ describe("npm run flash", () => {
   it("finds nothing missing when MODDABLE, mcconfig and IDF_PATH are all there", () => {
     const dir = process.cwd();
     expect(checkToolchain({ MODDABLE: dir, IDF_PATH: dir, PATH: `${dir}/test/cli/fake-bin` })).toEqual([]);
+  });
+
+  it("hands ssid, password and broker settings to mcconfig after the manifest, without echoing the password", async () => {
+    const dir = process.cwd();
+    const env = { MODDABLE: dir, IDF_PATH: dir, PATH: `${dir}/test/cli/fake-bin:${process.env.PATH}` };
+    const { code, stdout } = await runTs("host/build/flash.ts", ["ssid=Plant 4", "password=s3cret", "broker=mqtt://10.0.0.5:1883"], env);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`-d -m -p esp32 ${dir}/manifest.json ssid=Plant 4 password=… broker=mqtt://10.0.0.5:1883`);
+    expect(stdout).toContain(`fake mcconfig -d -m -p esp32 ${dir}/manifest.json ssid=Plant 4 password=s3cret broker=mqtt://10.0.0.5:1883`);
+  });
+
+  it("refuses a broker setting that is not mqtt://host[:port], before building anything", async () => {
+    const { code, stderr } = await runTs("host/build/flash.ts", ["broker=tcp://10.0.0.5"], { PATH: process.env.PATH });
+    expect(code).toBe(2);
+    expect(stderr).toContain("broker=tcp://10.0.0.5 is not mqtt://host[:port] (e.g. broker=mqtt://192.168.1.10:1883)");
+  });
+
+  it("refuses a setting no build reads, naming the ones it does", async () => {
+    const { code, stderr } = await runTs("host/build/flash.ts", ["brokr=mqtt://h"], { PATH: process.env.PATH });
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown setting brokr=; a build reads ssid=, password=, broker=");
   });
 
   it("rejects an unknown option", async () => {
