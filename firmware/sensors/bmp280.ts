@@ -3,19 +3,26 @@
  * class style (bus in `options.sensor`, `configure()`, `sample()`, `close()`),
  * never blocking.
  *
- * The constructor identifies the chip (register 0xD0 must read 0x58), reads
- * its 24 bytes of trimming coefficients (0x88–0x9F, little-endian dig_T1 …
- * dig_P9) and writes the measurement configuration. In forced mode (the
- * default) each `sample()` reads the conversion the previous call (or the
- * constructor) started and starts the next one; a conversion still running
- * (status bit `measuring`) is "not ready". In normal mode the chip converts on
- * its own and `sample()` reads the latest result. Status and both results come
- * in one 10-byte burst from 0xF3, so a sample is one write and one read.
+ * The constructor identifies the chip (register 0xD0: 0x58, or 0x56/0x57 on
+ * early samples; anything else is a "wrong-device" fault naming the id read)
+ * and soft-resets it (0xE0 ← 0xB6). Then, on a timer: after the 2 ms start-up
+ * time it polls the status register until `im_update` (bit 0) clears, the
+ * chip having copied its trimming coefficients from NVM, reads those 24 bytes
+ * (0x88–0x9F, little-endian dig_T1 … dig_P9) and writes the measurement
+ * configuration; `sample()` answers "not ready" until then. In forced mode
+ * (the default) each `sample()` reads the conversion the previous call
+ * started and starts the next one, and the result is stamped with the time
+ * that conversion started (`sample.time`); a conversion still running (status
+ * bit `measuring`) is "not ready". In normal mode the chip converts on its own
+ * and `sample()` reads the latest result. Status and both results come in one
+ * 10-byte burst from 0xF3, so a sample is one write and one read. `close()`
+ * puts the chip to sleep (ctrl_meas mode 00).
  *
  * Compensation is the datasheet's double-precision formula (BST-BMP280-DS001
  * §8.1); pressure in Pa, temperature in °C, as the ECMA-419 Barometer and
  * Thermometer classes report them. The returned sample object is reused.
  */
+import type { Clock, TimerId, TimerService } from "../host/timer";
 import { i2cFailure } from "./bus";
 import type { I2CBusSpec, I2CIO } from "./io";
 import { SensorError } from "./quality";
@@ -23,6 +30,14 @@ import { SensorError } from "./quality";
 export const BMP280_ADDRESS = 0x76;
 export const BMP280_ALTERNATE_ADDRESS = 0x77;
 export const BMP280_CHIP_ID = 0x58;
+/** Ids a BMP280 answers with: engineering samples 0x56 and 0x57, production parts 0x58 (Bosch's driver accepts all three). */
+export const BMP280_CHIP_IDS: readonly number[] = [0x56, 0x57, BMP280_CHIP_ID];
+/** What other Bosch chips at these addresses answer, to name them in the fault. */
+const OTHER_CHIPS: Readonly<Record<number, string>> = { 0x55: "a BMP180 or BMP085", 0x60: "a BME280", 0x61: "a BME680", 0x50: "a BMP388", 0x51: "a BMP390" };
+/** Time to the first transfer after a (soft) reset, ms (datasheet Table 2, t_startup). */
+export const BMP280_STARTUP_MS = 2;
+/** Status polls for the NVM copy (im_update) to end before the driver gives up. */
+export const BMP280_NVM_POLLS = 10;
 
 export const Bmp280Register = {
   Calibration: 0x88,
@@ -62,11 +77,17 @@ export interface Bmp280Configuration {
 
 export interface Bmp280Options extends Bmp280Configuration {
   sensor: I2CBusSpec & { address?: number; hz?: number; timeout?: number };
+  /** Moddable's timer: the start-up wait and the NVM polls. */
+  timer: TimerService;
+  /** Time.ticks: when each conversion starts. */
+  clock: Clock;
 }
 
 export interface Bmp280Sample {
   barometer: { pressure: number };
   thermometer: { temperature: number };
+  /** Host ticks when the conversion behind this sample started (forced mode), or when it was read (normal mode). */
+  time: number;
 }
 
 /** The trimming coefficients, as named in the datasheet (Table 17). */
@@ -129,59 +150,85 @@ export function bmp280MeasurementMs(temperatureOversampling: number, pressureOve
   return 1.25 + 2.3 * temperatureOversampling + 2.3 * pressureOversampling + 0.575;
 }
 
+/** Shortest sampling interval in forced mode, ms: the conversion a sample starts must be over at the next. */
+export function bmp280MinimumInterval(temperatureOversampling: number, pressureOversampling: number): number {
+  return Math.ceil(bmp280MeasurementMs(temperatureOversampling, pressureOversampling));
+}
+
+/** See sht3x.ts: a Moddable timer for n ms can fire up to 1 ms early. */
+function timerMs(ms: number): number {
+  return Math.ceil(ms) + 1;
+}
+
+function hex2(value: number): string {
+  return value.toString(16).padStart(2, "0");
+}
+
 /** After this many reads in a row without a result, the chip is assumed lost and the driver fails. */
 export const BMP280_NOT_READY_LIMIT = 50;
 
 export class BMP280 {
   #io: I2CIO | undefined;
+  readonly #timer: TimerService;
+  readonly #clock: Clock;
+  readonly #timerId: TimerId;
   readonly #register = new Uint8Array(1);
   readonly #pair = new Uint8Array(2);
   readonly #burst = new Uint8Array(10);
-  readonly #sample: Bmp280Sample = { barometer: { pressure: Number.NaN }, thermometer: { temperature: Number.NaN } };
+  readonly #sample: Bmp280Sample = { barometer: { pressure: Number.NaN }, thermometer: { temperature: Number.NaN }, time: -1 };
   readonly #compensated = new Float64Array(3);
-  readonly #calibration: Bmp280Calibration;
+  #calibration: Bmp280Calibration | undefined;
   #mode: "forced" | "normal" = "forced";
   #temperatureOversampling: Bmp280Oversampling = 2;
   #pressureOversampling: Bmp280Oversampling = 16;
   #filter: Bmp280Filter = 0;
   #standby: Bmp280Standby = 62.5;
   #pendingConfiguration = false;
+  #closed = false;
+  #polls = 0;
+  /** A failure found on the timer, thrown by the next sample(). */
+  #failure: unknown;
   #notReady = 0;
   #rawTemperature = 0;
   #rawPressure = 0;
+  /** Ticks when the forced conversion in flight was started. */
+  #startedAt = -1;
 
   constructor(options: Bmp280Options) {
     this.#apply(options);
+    this.#timer = options.timer;
+    this.#clock = options.clock;
+    const address = options.sensor.address ?? BMP280_ADDRESS;
     const io = new options.sensor.io({ hz: 400_000, address: BMP280_ADDRESS, ...options.sensor });
     this.#io = io;
     try {
       this.#readRegisters(io, Bmp280Register.ChipId, this.#register, "read chip id");
       const id = this.#register[0]!;
-      if (id !== BMP280_CHIP_ID) {
-        throw new SensorError("bus-error", `BMP280: unexpected chip id 0x${id.toString(16).padStart(2, "0")} (expected 0x58)`);
+      if (!BMP280_CHIP_IDS.includes(id)) {
+        const other = OTHER_CHIPS[id];
+        throw new SensorError(
+          "wrong-device",
+          `BMP280 at 0x${hex2(address)}: chip id 0x${hex2(id)}${other === undefined ? "" : ` is ${other}`}, expected a BMP280 (0x58)`,
+        );
       }
-      const bytes = new Uint8Array(24);
-      this.#readRegisters(io, Bmp280Register.Calibration, bytes, "read calibration");
-      const calibration = decodeBmp280Calibration(bytes);
-      if (calibration.T1 === 0 || calibration.P1 === 0 || bytes.every((b) => b === 0xff)) {
-        throw new SensorError("bus-error", "BMP280: calibration data is blank");
-      }
-      this.#calibration = calibration;
-      this.#writeConfiguration(io);
+      this.#writeRegister(io, Bmp280Register.Reset, BMP280_RESET_WORD, "soft reset");
     } catch (error) {
-      this.close();
+      this.#closed = true;
+      this.#io = undefined;
+      io.close();
       throw error;
     }
+    this.#timerId = this.#timer.set(() => this.#starting(), timerMs(BMP280_STARTUP_MS));
   }
 
-  /** The trimming coefficients read from this chip. */
-  get calibration(): Readonly<Bmp280Calibration> {
+  /** The trimming coefficients read from this chip; undefined until the chip has been set up. */
+  get calibration(): Readonly<Bmp280Calibration> | undefined {
     return this.#calibration;
   }
 
   /** Shortest time between two `sample()` calls in forced mode, ms. */
   get minimumInterval(): number {
-    return Math.ceil(bmp280MeasurementMs(this.#temperatureOversampling, this.#pressureOversampling));
+    return bmp280MinimumInterval(this.#temperatureOversampling, this.#pressureOversampling);
   }
 
   get rawTemperature(): number {
@@ -199,7 +246,14 @@ export class BMP280 {
 
   sample(): Bmp280Sample | undefined {
     const io = this.#io;
-    if (io === undefined) throw new Error("closed");
+    if (io === undefined || this.#closed) throw new Error("closed");
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      this.#failure = undefined;
+      throw failure;
+    }
+    const calibration = this.#calibration;
+    if (calibration === undefined) return undefined; // still starting up
     if (this.#pendingConfiguration) {
       this.#writeConfiguration(io);
       return undefined;
@@ -217,16 +271,74 @@ export class BMP280 {
     this.#rawTemperature = adcT;
     this.#rawPressure = adcP;
     const out = this.#compensated;
-    bmp280Compensate(this.#calibration, adcT, adcP, out);
-    this.#sample.thermometer.temperature = out[0]!;
-    this.#sample.barometer.pressure = out[1]!;
-    if (forced) this.#writeRegister(io, Bmp280Register.ControlMeasurement, this.#controlWord(1), "start conversion");
-    return this.#sample;
+    bmp280Compensate(calibration, adcT, adcP, out);
+    const sample = this.#sample;
+    sample.thermometer.temperature = out[0]!;
+    sample.barometer.pressure = out[1]!;
+    sample.time = forced ? this.#startedAt : this.#clock.ticks();
+    if (forced) this.#startConversion(io);
+    return sample;
   }
 
+  /** Puts the chip to sleep (ctrl_meas mode 00) and releases the bus. Idempotent. */
   close(): void {
-    this.#io?.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failure = undefined;
+    this.#timer.clear(this.#timerId);
+    const io = this.#io;
     this.#io = undefined;
+    if (io === undefined) return;
+    try {
+      this.#writeRegister(io, Bmp280Register.ControlMeasurement, this.#controlWord(0), "sleep");
+    } catch {
+      // A chip that no longer answers cannot be put to sleep; the bus is released anyway.
+    }
+    io.close();
+  }
+
+  /** Timer: waits out the start-up and the NVM copy, then reads the coefficients and configures the chip. */
+  #starting(): void {
+    const io = this.#io;
+    if (io === undefined || this.#closed) return;
+    let unreachable: unknown;
+    try {
+      // Not answered during start-up: a failed read here is retried like a set im_update bit.
+      this.#readRegisters(io, Bmp280Register.Status, this.#register, "start-up");
+    } catch (error) {
+      unreachable = error;
+    }
+    if (unreachable === undefined && !(this.#register[0]! & BMP280_STATUS_IM_UPDATE)) {
+      try {
+        this.#setUp(io);
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+      this.#timer.schedule(this.#timerId);
+      return;
+    }
+    if (++this.#polls < BMP280_NVM_POLLS) {
+      this.#timer.schedule(this.#timerId, timerMs(1));
+      return;
+    }
+    this.#fail(unreachable ?? new SensorError("bus-error", `BMP280: NVM copy (im_update) still running after ${BMP280_NVM_POLLS} status reads`));
+  }
+
+  #setUp(io: I2CIO): void {
+    const bytes = new Uint8Array(24);
+    this.#readRegisters(io, Bmp280Register.Calibration, bytes, "read calibration");
+    const calibration = decodeBmp280Calibration(bytes);
+    if (calibration.T1 === 0 || calibration.P1 === 0 || bytes.every((b) => b === 0xff)) {
+      throw new SensorError("bus-error", "BMP280: calibration data is blank");
+    }
+    this.#writeConfiguration(io);
+    this.#calibration = calibration;
+  }
+
+  #fail(error: unknown): void {
+    this.#failure = error;
+    this.#timer.schedule(this.#timerId);
   }
 
   /** Sleep mode first: the chip may ignore writes to config outside it (datasheet §5.4.6). */
@@ -234,9 +346,15 @@ export class BMP280 {
     this.#writeRegister(io, Bmp280Register.ControlMeasurement, this.#controlWord(0), "sleep");
     const config = (STANDBY_CODE[String(this.#standby)]! << 5) | (FILTER_CODE[this.#filter]! << 2);
     this.#writeRegister(io, Bmp280Register.Config, config, "write config");
-    this.#writeRegister(io, Bmp280Register.ControlMeasurement, this.#controlWord(this.#mode === "forced" ? 1 : 3), "start conversion");
     this.#pendingConfiguration = false;
     this.#notReady = 0;
+    if (this.#mode === "forced") this.#startConversion(io);
+    else this.#writeRegister(io, Bmp280Register.ControlMeasurement, this.#controlWord(3), "start normal mode");
+  }
+
+  #startConversion(io: I2CIO): void {
+    this.#writeRegister(io, Bmp280Register.ControlMeasurement, this.#controlWord(1), "start conversion");
+    this.#startedAt = this.#clock.ticks();
   }
 
   #controlWord(mode: number): number {

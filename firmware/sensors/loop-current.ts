@@ -6,13 +6,21 @@
  * counts → mV (counts · fullScale / (2^resolution − 1)) → mA (mV / shunt Ω)
  * → engineering value, linear from `low` at 4 mA to `high` at 20 mA.
  *
- * Signal levels follow NAMUR NE 43: below `wireBreak` (3.6 mA) the loop is
- * open or the transmitter failed low, which is reported as a "disconnected"
- * SensorError; between 3.6 and 3.8 mA and above 20.5 mA the value is
- * reported but marked out of range (`inRange` false). Between 3.8 and 20.5 mA
- * the value is extrapolated linearly. The constructor takes one reading and
- * throws as `sample()` would, so an open loop is found when the input is
- * opened. The returned sample object is reused.
+ * Signal levels follow NAMUR NE 43 (defaults in mA):
+ *
+ *   I ≤ 3.6          failure low: wire break or transmitter failure, a
+ *                    "disconnected" SensorError
+ *   3.6 < I < 3.8    under range: reported, `inRange` false
+ *   3.8 ≤ I ≤ 20.5   measuring range (4–20 mA plus the transmitter's
+ *                    saturation), scaled linearly, `inRange` true
+ *   20.5 < I < 21    over range: reported, `inRange` false
+ *   I ≥ 21           failure high: the transmitter signals a fault (or the
+ *                    loop is shorted), a "failure" SensorError
+ *
+ * A saturated ADC (24.5 mA with 100 Ω at 2450 mV) is a failure high too. The
+ * constructor takes one reading and throws as `sample()` would, so an open
+ * loop is found when the input is opened. The returned sample object is
+ * reused.
  */
 import type { AnalogInputSpec, AnalogIO } from "./io";
 import { SensorError } from "./quality";
@@ -26,12 +34,14 @@ export interface LoopCurrentConfiguration {
   low?: number;
   /** Engineering value at 20 mA. */
   high?: number;
-  /** Below this the loop is open, mA. */
+  /** At or below this the loop is open or the transmitter failed low, mA. */
   wireBreak?: number;
   /** Below this (and above wireBreak) the signal is under range, mA. */
   underRange?: number;
-  /** Above this the signal is over range, mA. */
+  /** Above this (and below failureHigh) the signal is over range, mA. */
   overRange?: number;
+  /** At or above this the transmitter signals a failure, mA. */
+  failureHigh?: number;
 }
 
 export interface LoopCurrentOptions extends LoopCurrentConfiguration {
@@ -55,6 +65,7 @@ export const LOOP_DEFAULTS: Required<LoopCurrentConfiguration> = {
   wireBreak: 3.6,
   underRange: 3.8,
   overRange: 20.5,
+  failureHigh: 21,
 };
 
 export class LoopCurrent {
@@ -88,8 +99,8 @@ export class LoopCurrent {
     }
     if (next.shunt <= 0 || next.fullScale <= 0) throw new RangeError("shunt and fullScale must be positive");
     if (next.high === next.low) throw new RangeError("low and high must differ");
-    if (!(next.wireBreak <= next.underRange && next.underRange <= 4 && next.overRange >= 20)) {
-      throw new RangeError("thresholds must satisfy wireBreak ≤ underRange ≤ 4 mA and overRange ≥ 20 mA");
+    if (!(next.wireBreak <= next.underRange && next.underRange <= 4 && next.overRange >= 20 && next.overRange <= next.failureHigh)) {
+      throw new RangeError("thresholds must satisfy wireBreak ≤ underRange ≤ 4 mA and 20 mA ≤ overRange ≤ failureHigh");
     }
     Object.assign(this.#config, next);
   }
@@ -107,8 +118,11 @@ export class LoopCurrent {
     this.#raw = counts;
     const c = this.#config;
     const current = (counts * c.fullScale) / this.#maxCount / c.shunt;
-    if (current < c.wireBreak) {
-      throw new SensorError("disconnected", `loop current ${formatMilliamps(current)} mA: wire break`);
+    if (current <= c.wireBreak) {
+      throw new SensorError("disconnected", `loop current ${formatMilliamps(current)} mA: wire break (NE 43 failure low, ≤ ${c.wireBreak} mA)`);
+    }
+    if (current >= c.failureHigh) {
+      throw new SensorError("failure", `loop current ${formatMilliamps(current)} mA: transmitter failure signal (NE 43 failure high, ≥ ${c.failureHigh} mA)`);
     }
     const sample = this.#sample;
     sample.current = current;

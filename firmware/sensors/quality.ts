@@ -14,13 +14,15 @@ export const Quality = {
   BusError: 3,
   /** The device answered, but a checksum did not match. */
   CrcError: 4,
-  /** Nothing answers (I2C address not acknowledged, 4–20 mA loop open). */
+  /** Nothing answers (I2C address not acknowledged, 4–20 mA loop open), or something other than the expected chip does. */
   Disconnected: 5,
+  /** The device answers and reports a failure of its own (a 4–20 mA transmitter at or above 21 mA, NAMUR NE 43). */
+  Failure: 6,
 } as const;
 
 export type Quality = (typeof Quality)[keyof typeof Quality];
 
-const NAMES = ["ok", "stale", "out-of-range", "bus-error", "crc-error", "disconnected"] as const;
+const NAMES = ["ok", "stale", "out-of-range", "bus-error", "crc-error", "disconnected", "failure"] as const;
 
 export type QualityName = (typeof NAMES)[number];
 
@@ -33,11 +35,27 @@ export function qualityFromName(name: string): Quality | undefined {
   return index < 0 ? undefined : (index as Quality);
 }
 
-/** The faults a driver reports by throwing a SensorError. */
-export type SensorFault = "bus-error" | "crc-error" | "disconnected";
+/**
+ * The faults a driver reports by throwing a SensorError. "wrong-device": a
+ * chip answers the address but identifies as something else, which no retry
+ * will fix, so it is told apart from a bus error; its channels show
+ * "disconnected" (the expected device is not there). "failure": the device
+ * itself signals a failure (NE 43 high alarm).
+ */
+export type SensorFault = "bus-error" | "crc-error" | "disconnected" | "wrong-device" | "failure";
 
 export function faultQuality(fault: SensorFault): Quality {
-  return fault === "crc-error" ? Quality.CrcError : fault === "disconnected" ? Quality.Disconnected : Quality.BusError;
+  switch (fault) {
+    case "crc-error":
+      return Quality.CrcError;
+    case "disconnected":
+    case "wrong-device":
+      return Quality.Disconnected;
+    case "failure":
+      return Quality.Failure;
+    default:
+      return Quality.BusError;
+  }
 }
 
 /**

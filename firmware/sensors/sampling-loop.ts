@@ -13,6 +13,10 @@ import type { SensorHandle, SensorParts } from "./sensor";
 export const SUPERVISOR_INTERVAL_MS = 1000;
 /** A sensor whose next slot is overdue by more than this is stuck, ms. */
 export const STALL_TOLERANCE_MS = 3000;
+/** Room for update listeners: telemetry, a test or benchmark, spares. Fixed so notifying allocates nothing. */
+export const MAX_UPDATE_LISTENERS = 4;
+
+export type UpdateListener = (sensor: SensorHandle) => void;
 
 export interface SamplingLoopParts {
   timer: TimerService;
@@ -28,7 +32,10 @@ export class SamplingLoop {
   readonly #parts: SamplingLoopParts;
   readonly #sensorParts: SensorParts;
   readonly #supervisor: SlotScheduler;
-  #listener: ((sensor: SensorHandle) => void) | undefined;
+  readonly #listeners: Array<UpdateListener | undefined> = new Array<UpdateListener | undefined>(MAX_UPDATE_LISTENERS).fill(undefined);
+  #listenerCount = 0;
+  #onUpdate: UpdateListener | undefined;
+  #listenerErrors = 0;
   #feeds = 0;
   #stalled: string | undefined;
   #running = false;
@@ -46,14 +53,51 @@ export class SamplingLoop {
       timer: parts.timer,
       clock: parts.clock,
       log: parts.log,
-      updated: (sensor) => this.#listener?.(sensor),
+      updated: (sensor) => this.#notify(sensor),
     };
-    this.#supervisor = new SlotScheduler(parts.timer, parts.clock, SUPERVISOR_INTERVAL_MS, (_slot, _due, now) => this.#supervise(now));
+    this.#supervisor = new SlotScheduler(
+      parts.timer,
+      parts.clock,
+      SUPERVISOR_INTERVAL_MS,
+      (_slot, _due, now) => this.#supervise(now),
+      (error) => {
+        if (this.#supervisor.errors === 1) parts.log(`sampling loop: the supervisor failed (${error instanceof Error ? error.message : String(error)}); it goes on`);
+      },
+    );
   }
 
-  /** Called after every sensor slot (telemetry watches for significant changes here). */
-  set onUpdate(listener: ((sensor: SensorHandle) => void) | undefined) {
-    this.#listener = listener;
+  /**
+   * Calls `listener` after every sensor slot (sampled, nothing new, or
+   * failed), with the others; at most MAX_UPDATE_LISTENERS. A listener that
+   * throws is counted and skipped for that update; the others still run.
+   */
+  addUpdateListener(listener: UpdateListener): void {
+    if (this.#listeners.includes(listener)) return;
+    if (this.#listenerCount === MAX_UPDATE_LISTENERS) throw new RangeError(`sampling loop: no room for a ${MAX_UPDATE_LISTENERS + 1}th update listener`);
+    this.#listeners[this.#listenerCount++] = listener;
+  }
+
+  removeUpdateListener(listener: UpdateListener): void {
+    const listeners = this.#listeners;
+    const index = listeners.indexOf(listener);
+    if (index < 0 || index >= this.#listenerCount) return;
+    for (let i = index; i < this.#listenerCount - 1; i++) listeners[i] = listeners[i + 1];
+    listeners[--this.#listenerCount] = undefined;
+  }
+
+  /**
+   * One listener slot of its own among the update listeners: setting it
+   * replaces only what was set here before. Prefer add/removeUpdateListener.
+   */
+  set onUpdate(listener: UpdateListener | undefined) {
+    if (this.#onUpdate !== undefined) this.removeUpdateListener(this.#onUpdate);
+    this.#onUpdate = listener;
+    if (listener !== undefined) this.addUpdateListener(listener);
+  }
+
+  /** Update listeners that threw, counted per call. */
+  get listenerErrors(): number {
+    return this.#listenerErrors;
   }
 
   get running(): boolean {
@@ -104,6 +148,17 @@ export class SamplingLoop {
       if (now - scheduler.nextDue > STALL_TOLERANCE_MS) return sensor.name;
     }
     return undefined;
+  }
+
+  #notify(sensor: SensorHandle): void {
+    const listeners = this.#listeners;
+    for (let i = 0; i < this.#listenerCount; i++) {
+      try {
+        listeners[i]!(sensor);
+      } catch (error) {
+        if (this.#listenerErrors++ === 0) this.#parts.log(`sampling loop: an update listener failed (${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
   }
 
   #supervise(now: number): void {

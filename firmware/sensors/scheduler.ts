@@ -9,17 +9,29 @@
  * that is due and counts the ones it skipped as overruns; it never runs twice
  * to catch up. `sleepUntil()` skips slots on purpose (retry backoff) without
  * counting them.
+ *
+ * A handler that throws does not end the schedule: the timer is re-armed
+ * whatever the handler did, and the exception is counted and passed to
+ * `onError`. (On the device an exception escaping a timer callback would also
+ * lose the one-shot timer, and with it every later slot.)
+ *
+ * Times are plain numbers of ms (doubles): no `| 0`, `>>> 0` or Int32 storage,
+ * so nothing changes when the tick count passes 2^31 or 2^32.
  */
 import type { Clock, TimerId, TimerService } from "../host/timer";
 
 /** Called for each slot run: its index, its due time and the time it ran (host ticks, ms). */
 export type SlotHandler = (slot: number, due: number, now: number) => void;
 
+/** Told about an exception a slot's handler threw; the schedule goes on. */
+export type SlotErrorHandler = (error: unknown) => void;
+
 export class SlotScheduler {
   readonly #timer: TimerService;
   readonly #clock: Clock;
   readonly #interval: number;
   readonly #handler: SlotHandler;
+  readonly #onError: SlotErrorHandler | undefined;
   readonly #fire: () => void;
   #id: TimerId | undefined;
   #origin = 0;
@@ -28,13 +40,15 @@ export class SlotScheduler {
   #overruns = 0;
   #maxLateness = 0;
   #lastRun = -1;
+  #errors = 0;
 
-  constructor(timer: TimerService, clock: Clock, interval: number, handler: SlotHandler) {
+  constructor(timer: TimerService, clock: Clock, interval: number, handler: SlotHandler, onError?: SlotErrorHandler) {
     if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`slot interval ${interval} ms is not a whole number of ms ≥ 1`);
     this.#timer = timer;
     this.#clock = clock;
     this.#interval = interval;
     this.#handler = handler;
+    this.#onError = onError;
     this.#fire = () => this.#run();
   }
 
@@ -59,6 +73,11 @@ export class SlotScheduler {
   /** Largest delay between a slot's due time and its run, ms. */
   get maxLateness(): number {
     return this.#maxLateness;
+  }
+
+  /** Runs whose handler threw. */
+  get errors(): number {
+    return this.#errors;
   }
 
   /** Host ticks of the last run, −1 before the first. */
@@ -108,11 +127,26 @@ export class SlotScheduler {
       this.#runs++;
       this.#lastRun = now;
       if (now - slotDue > this.#maxLateness) this.#maxLateness = now - slotDue;
-      this.#handler(current, slotDue, now);
+      try {
+        this.#handler(current, slotDue, now);
+      } catch (error) {
+        this.#errors++;
+        this.#report(error);
+      }
       if (this.#id !== id) return; // stopped (or restarted) by the handler
       now = this.#clock.ticks();
     }
     // Woken early (a timer rounds to whole ms on another base) or after the run: aim at the next slot.
     this.#timer.schedule(id, Math.max(0, this.#origin + this.#next * interval - now));
+  }
+
+  #report(error: unknown): void {
+    const onError = this.#onError;
+    if (onError === undefined) return;
+    try {
+      onError(error);
+    } catch {
+      // A failing error report must not cost the schedule either.
+    }
   }
 }

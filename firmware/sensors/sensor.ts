@@ -5,11 +5,22 @@
  * consecutive failure (interval, 2·interval, 4·interval … up to maxBackoff),
  * always on the sensor's slot grid. The first good sample after that ends the
  * fault: the sensor recovers by itself when the fault clears.
+ *
+ * Channel values are stamped with the time their measurement started (the
+ * sample's `time`), not with the slot that read them: a driver that reads at
+ * each slot the conversion the previous slot started delivers values one
+ * interval old.
  */
 import type { Clock, TimerService } from "../host/timer";
 import type { Channel } from "./channel";
 import { faultQuality, SensorError, type SensorFault } from "./quality";
 import { SlotScheduler } from "./scheduler";
+
+/** What a sample may say about when it was measured (samples without `time` are taken as measured when read). */
+export interface TimedSample {
+  /** Host ticks when the measurement behind the sample started; absent: at the `sample()` call. */
+  readonly time?: number;
+}
 
 /** The ECMA-419 sensor class shape the loop drives. `sample()` returns undefined while no new result is ready. */
 export interface SensorDriver<S> {
@@ -39,11 +50,15 @@ export interface SensorCounters {
   busErrors: number;
   crcErrors: number;
   disconnects: number;
+  /** Opens that found another chip at the address (wrong chip id). */
+  wrongDevice: number;
+  /** Samples where the device signalled its own failure (NE 43 ≥ 21 mA). */
+  deviceFailures: number;
   /** Faults that ended with a good sample. */
   recoveries: number;
 }
 
-export interface SensorOptions<S> {
+export interface SensorOptions<S extends object> {
   name: string;
   /** Sampling interval, whole ms. */
   interval: number;
@@ -82,12 +97,22 @@ export interface SensorHandle {
   stop(): void;
 }
 
-export class Sensor<S> implements SensorHandle {
+export class Sensor<S extends object> implements SensorHandle {
   readonly name: string;
   readonly interval: number;
   readonly phase: number;
   readonly channels: readonly Channel[];
-  readonly counters: SensorCounters = { samples: 0, notReady: 0, opens: 0, busErrors: 0, crcErrors: 0, disconnects: 0, recoveries: 0 };
+  readonly counters: SensorCounters = {
+    samples: 0,
+    notReady: 0,
+    opens: 0,
+    busErrors: 0,
+    crcErrors: 0,
+    disconnects: 0,
+    wrongDevice: 0,
+    deviceFailures: 0,
+    recoveries: 0,
+  };
   readonly #open: () => SensorDriver<S>;
   readonly #bindings: Array<ChannelBinding<S>>;
   readonly #readings: Float64Array;
@@ -99,6 +124,7 @@ export class Sensor<S> implements SensorHandle {
   #fault: SensorFault | undefined;
   #lastError = "";
   #retryAt = -1;
+  #lastHandlerError = "";
 
   constructor(options: SensorOptions<S>) {
     this.name = options.name;
@@ -138,8 +164,14 @@ export class Sensor<S> implements SensorHandle {
   start(parts: SensorParts, origin: number): void {
     this.stop();
     this.#parts = parts;
-    for (const channel of this.channels) channel.start(origin);
-    const scheduler = new SlotScheduler(parts.timer, parts.clock, this.interval, (_slot, due, now) => this.#slot(due, now));
+    for (const channel of this.channels) channel.start(origin, parts.clock);
+    const scheduler = new SlotScheduler(
+      parts.timer,
+      parts.clock,
+      this.interval,
+      (_slot, due, now) => this.#slot(due, now),
+      (error) => this.#handlerFailed(error),
+    );
     this.#scheduler = scheduler;
     scheduler.start(origin + this.phase);
   }
@@ -178,11 +210,13 @@ export class Sensor<S> implements SensorHandle {
       for (let i = 0; i < bindings.length; i++) bindings[i]!.channel.missing(now);
     } else {
       this.counters.samples++;
+      const started = (sample as TimedSample).time;
+      const time = started === undefined ? now : started;
       const readings = this.#readings;
       for (let i = 0; i < bindings.length; i++) {
         const binding = bindings[i]!;
         binding.read(sample, readings, i);
-        binding.channel.acceptFrom(readings, i, binding.valid === undefined || binding.valid(sample), now);
+        binding.channel.acceptFrom(readings, i, binding.valid === undefined || binding.valid(sample), time, now);
       }
       if (this.#fault !== undefined) this.#recovered();
     }
@@ -193,9 +227,12 @@ export class Sensor<S> implements SensorHandle {
   #failed(error: unknown, due: number, now: number): void {
     const fault: SensorFault = error instanceof SensorError ? error.fault : "bus-error";
     const message = error instanceof Error ? error.message : String(error);
-    if (fault === "crc-error") this.counters.crcErrors++;
-    else if (fault === "disconnected") this.counters.disconnects++;
-    else this.counters.busErrors++;
+    const counters = this.counters;
+    if (fault === "crc-error") counters.crcErrors++;
+    else if (fault === "disconnected") counters.disconnects++;
+    else if (fault === "wrong-device") counters.wrongDevice++;
+    else if (fault === "failure") counters.deviceFailures++;
+    else counters.busErrors++;
     const quality = faultQuality(fault);
     for (const channel of this.channels) channel.fail(quality, now);
     this.#closeDriver();
@@ -208,6 +245,14 @@ export class Sensor<S> implements SensorHandle {
     }
     this.#fault = fault;
     this.#lastError = message;
+  }
+
+  /** Something past the driver threw in a slot (a listener, a channel): logged when the message changes, counted by the scheduler. */
+  #handlerFailed(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message === this.#lastHandlerError) return;
+    this.#lastHandlerError = message;
+    this.#parts?.log(`sensor ${this.name}: a slot failed (${message}); the schedule goes on`);
   }
 
   #recovered(): void {

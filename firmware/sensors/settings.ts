@@ -4,10 +4,10 @@
  * only what differs from these defaults.
  */
 import { SettingsError, type SettingsSection } from "../config/settings";
-import type { Bmp280Filter, Bmp280Oversampling, Bmp280Standby } from "./bmp280";
+import { bmp280MinimumInterval, type Bmp280Filter, type Bmp280Oversampling, type Bmp280Standby } from "./bmp280";
 import { CHANNEL_DEFAULTS, type ChannelConfig } from "./channel";
 import { MAX_WINDOW, type FilterSpec } from "./filters";
-import type { Sht3xMode, Sht3xRate, Sht3xRepeatability } from "./sht3x";
+import { sht3xMinimumInterval, type Sht3xMode, type Sht3xRate, type Sht3xRepeatability } from "./sht3x";
 import {
   booleanField,
   choiceField,
@@ -52,6 +52,7 @@ export interface LoopSettings {
   wireBreak: number;
   underRange: number;
   overRange: number;
+  failureHigh: number;
 }
 
 export interface SensorsSettings {
@@ -84,7 +85,7 @@ export const SENSORS_DEFAULTS: SensorsSettings = {
     filter: 0,
     standby: 62.5,
   },
-  loop: { enabled: true, interval: 100, unit: "%", low: 0, high: 100, shunt: 100, fullScale: 2450, wireBreak: 3.6, underRange: 3.8, overRange: 20.5 },
+  loop: { enabled: true, interval: 100, unit: "%", low: 0, high: 100, shunt: 100, fullScale: 2450, wireBreak: 3.6, underRange: 3.8, overRange: 20.5, failureHigh: 21 },
   channels: Object.fromEntries(Object.entries(CHANNELS).map(([name, c]) => [name, c.config])),
 };
 
@@ -94,7 +95,7 @@ const OVERSAMPLING: readonly Bmp280Oversampling[] = [1, 2, 4, 8, 16];
 function sht3x(value: unknown, d: Sht3xSettings, path: string): Sht3xSettings {
   const v = record(value, path);
   onlyKeys(v, Object.keys(d), path);
-  return {
+  const result: Sht3xSettings = {
     enabled: booleanField(v, "enabled", d.enabled, path),
     address: choiceField(v, "address", d.address, [0x44, 0x45], path),
     interval: numberField(v, "interval", d.interval, path, INTERVAL),
@@ -103,12 +104,21 @@ function sht3x(value: unknown, d: Sht3xSettings, path: string): Sht3xSettings {
     rate: choiceField(v, "rate", d.rate, [0.5, 1, 2, 4, 10], path),
     heater: booleanField(v, "heater", d.heater, path),
   };
+  const minimum = sht3xMinimumInterval(result.mode, result.repeatability, result.rate);
+  if (result.interval < minimum) {
+    const why =
+      result.mode === "single-shot"
+        ? `a ${result.repeatability}-repeatability single-shot conversion takes up to ${minimum} ms`
+        : `in periodic mode at ${result.rate} mps the chip has a new measurement every ${minimum} ms`;
+    throw new SettingsError(`${path}.interval: ${result.interval} ms is below ${minimum} ms: ${why}`);
+  }
+  return result;
 }
 
 function bmp280(value: unknown, d: Bmp280Settings, path: string): Bmp280Settings {
   const v = record(value, path);
   onlyKeys(v, Object.keys(d), path);
-  return {
+  const result: Bmp280Settings = {
     enabled: booleanField(v, "enabled", d.enabled, path),
     address: choiceField(v, "address", d.address, [0x76, 0x77], path),
     interval: numberField(v, "interval", d.interval, path, INTERVAL),
@@ -118,6 +128,15 @@ function bmp280(value: unknown, d: Bmp280Settings, path: string): Bmp280Settings
     filter: choiceField(v, "filter", d.filter, [0, 2, 4, 8, 16], path),
     standby: choiceField(v, "standby", d.standby, [0.5, 62.5, 125, 250, 500, 1000, 2000, 4000], path),
   };
+  if (result.mode === "forced") {
+    const minimum = bmp280MinimumInterval(result.temperatureOversampling, result.pressureOversampling);
+    if (result.interval < minimum) {
+      throw new SettingsError(
+        `${path}.interval: ${result.interval} ms is below ${minimum} ms: a forced conversion at ×${result.temperatureOversampling}/×${result.pressureOversampling} oversampling takes up to ${minimum} ms`,
+      );
+    }
+  }
+  return result;
 }
 
 function loop(value: unknown, d: LoopSettings, path: string): LoopSettings {
@@ -134,9 +153,11 @@ function loop(value: unknown, d: LoopSettings, path: string): LoopSettings {
     wireBreak: numberField(v, "wireBreak", d.wireBreak, path, { min: 0, max: 4 }),
     underRange: numberField(v, "underRange", d.underRange, path, { min: 0, max: 4 }),
     overRange: numberField(v, "overRange", d.overRange, path, { min: 20, max: 30 }),
+    failureHigh: numberField(v, "failureHigh", d.failureHigh, path, { min: 20, max: 30 }),
   };
   if (result.low === result.high) throw new SettingsError(`${path}.high: must differ from low`);
   if (result.wireBreak > result.underRange) throw new SettingsError(`${path}.wireBreak: ${result.wireBreak} is above underRange ${result.underRange}`);
+  if (result.overRange > result.failureHigh) throw new SettingsError(`${path}.overRange: ${result.overRange} is above failureHigh ${result.failureHigh}`);
   return result;
 }
 
@@ -186,6 +207,7 @@ export function validateChannel(value: unknown, d: ChannelConfig, path: string):
     filters,
     staleAfter: numberField(v, "staleAfter", d.staleAfter, path, { min: 0, max: 86_400_000, integer: true }),
     stuckAfter: stuckAfter(v, d.stuckAfter, path),
+    stuckBand: numberField(v, "stuckBand", d.stuckBand, path, { min: 0 }),
     delta: numberField(v, "delta", d.delta, path, { min: 0 }),
     decimals: numberField(v, "decimals", d.decimals, path, { min: 0, max: 6, integer: true }),
   };

@@ -27,10 +27,11 @@ export interface SensorSetupParts {
 const PHASE = { loop: 0, sht3x: 3, bmp280: 7 } as const;
 
 export function createSamplingLoop(parts: SensorSetupParts, settings: SensorsSettings): SamplingLoop {
-  const { board, log } = parts;
+  const { board, log, timer, clock } = parts;
   const sensors: SensorHandle[] = [];
-  const channel = (name: keyof typeof CHANNELS, interval: number, unit = CHANNELS[name]!.unit): Channel =>
-    new Channel(name, unit, settings.channels[name] ?? CHANNELS[name]!.config, interval);
+  // The I2C chips deliver at each slot the conversion started at the slot before: one interval of latency.
+  const channel = (name: keyof typeof CHANNELS, interval: number, latency: number, unit = CHANNELS[name]!.unit): Channel =>
+    new Channel(name, unit, settings.channels[name] ?? CHANNELS[name]!.config, interval, latency);
 
   const i2c = board.I2C?.default;
   const { sht3x, bmp280, loop } = settings;
@@ -43,10 +44,10 @@ export function createSamplingLoop(parts: SensorSetupParts, settings: SensorsSet
           name: "sht3x",
           interval,
           phase: PHASE.sht3x,
-          open: () => new SHT3x({ sensor: { ...i2c, address }, mode, repeatability, rate, heater }),
+          open: () => new SHT3x({ sensor: { ...i2c, address }, timer, clock, mode, repeatability, rate, heater }),
           bindings: [
-            { channel: channel("temperature", interval), read: (s, r, i) => void (r[i] = s.thermometer.temperature) },
-            { channel: channel("humidity", interval), read: (s, r, i) => void (r[i] = s.hygrometer.humidity) },
+            { channel: channel("temperature", interval, interval), read: (s, r, i) => void (r[i] = s.thermometer.temperature) },
+            { channel: channel("humidity", interval, interval), read: (s, r, i) => void (r[i] = s.hygrometer.humidity) },
           ],
         }),
       );
@@ -61,10 +62,10 @@ export function createSamplingLoop(parts: SensorSetupParts, settings: SensorsSet
           name: "bmp280",
           interval,
           phase: PHASE.bmp280,
-          open: () => new BMP280({ sensor: { ...i2c, address }, ...configuration }),
+          open: () => new BMP280({ sensor: { ...i2c, address }, timer, clock, ...configuration }),
           bindings: [
-            { channel: channel("pressure", interval), read: (s, r, i) => void (r[i] = s.barometer.pressure / 100) },
-            { channel: channel("baro_temperature", interval), read: (s, r, i) => void (r[i] = s.thermometer.temperature) },
+            { channel: channel("pressure", interval, interval), read: (s, r, i) => void (r[i] = s.barometer.pressure / 100) },
+            { channel: channel("baro_temperature", interval, interval), read: (s, r, i) => void (r[i] = s.thermometer.temperature) },
           ],
         }),
       );
@@ -83,8 +84,8 @@ export function createSamplingLoop(parts: SensorSetupParts, settings: SensorsSet
           phase: PHASE.loop,
           open: () => new LoopCurrent({ sensor: analog, ...configuration }),
           bindings: [
-            { channel: channel("loop", interval, unit), read: (s, r, i) => void (r[i] = s.value), valid },
-            { channel: channel("loop_current", interval), read: (s, r, i) => void (r[i] = s.current), valid },
+            { channel: channel("loop", interval, 0, unit), read: (s, r, i) => void (r[i] = s.value), valid },
+            { channel: channel("loop_current", interval, 0), read: (s, r, i) => void (r[i] = s.current), valid },
           ],
         }),
       );

@@ -14,9 +14,18 @@
  * (the compensation formula inverted with this chip's coefficients); the IIR
  * filter of the config register is applied as the datasheet describes.
  *
+ * Reset (0xB6 to 0xE0, or a power cycle): the chip does not answer for its
+ * 2 ms start-up time, then copies its trimming coefficients from NVM to the
+ * image registers 0x88–0x9F for another 2 ms, with status bit 0 (im_update)
+ * set and those registers reading 0 until the copy is done. At construction
+ * the chip has long been powered: the coefficients are in place. (The
+ * datasheet also sets im_update briefly before each conversion; not
+ * modelled.)
+ *
  * Faults: nack refuses every data byte after the address; disconnect takes
  * the chip off the bus; stuck freezes the result registers; slow stretches
- * conversions. (The BMP280 has no checksums, so crc does nothing.)
+ * conversions and the NVM copy. (The BMP280 has no checksums, so crc does
+ * nothing.)
  */
 import type { ChipClock, ChipFaults, I2CTarget, WriteResult } from "./i2c-bus";
 import { noFaults } from "./i2c-bus";
@@ -34,6 +43,10 @@ const OSR = [0, 1, 2, 4, 8, 16, 16, 16];
 const STANDBY_MS = [0.5, 62.5, 125, 250, 500, 1000, 2000, 4000];
 const FILTER = [1, 2, 4, 8, 16, 16, 16, 16];
 const NO_RESULT = 0x80000;
+/** Datasheet Table 2, t_startup: no transfer is answered for this long after a reset, ms. */
+const STARTUP_MS = 2;
+/** The NVM copy that follows (im_update set), ms; the datasheet gives no figure. */
+const NVM_COPY_MS = 2;
 
 export interface Bmp280ModelOptions {
   clock: ChipClock;
@@ -46,10 +59,18 @@ export interface Bmp280ModelOptions {
   chipId?: number;
 }
 
+export interface Bmp280WriteLog {
+  at: number;
+  register: number;
+  value: number;
+}
+
 export class Bmp280Model implements I2CTarget {
   readonly address: number;
   readonly faults: ChipFaults = noFaults();
   readonly calibration: Bmp280Coefficients;
+  /** Every register write the chip received, newest last (bounded). */
+  readonly writes: Bmp280WriteLog[] = [];
   readonly #clock: ChipClock;
   readonly #temperature: Signal;
   readonly #pressure: Signal;
@@ -63,6 +84,8 @@ export class Bmp280Model implements I2CTarget {
   #normalDone = -1;
   #filtered: { t: number; p: number } | undefined;
   #silentUntil = 0;
+  /** While set, the NVM copy runs until this time. */
+  #nvmUntil: number | undefined;
 
   constructor(options: Bmp280ModelOptions) {
     this.address = options.address ?? 0x76;
@@ -71,7 +94,10 @@ export class Bmp280Model implements I2CTarget {
     this.#pressure = options.pressure;
     this.#chipId = options.chipId ?? 0x58;
     this.calibration = { ...(options.calibration ?? DATASHEET_CALIBRATION) };
-    this.#powerOnReset();
+    this.#powerOnReset(0);
+    this.#silentUntil = 0;
+    this.#nvmUntil = undefined;
+    this.#copyNvm();
   }
 
   setFault<K extends keyof ChipFaults>(name: K, value: ChipFaults[K]): void {
@@ -85,8 +111,7 @@ export class Bmp280Model implements I2CTarget {
   }
 
   powerCycle(): void {
-    this.#powerOnReset();
-    this.#silentUntil = this.#clock.now() + 2;
+    this.#powerOnReset(this.#clock.now());
   }
 
   write(data: Uint8Array): WriteResult {
@@ -96,7 +121,11 @@ export class Bmp280Model implements I2CTarget {
     if (this.faults.nack) return "nack-data";
     this.#advance(now);
     this.#pointer = data[0]!;
-    for (let i = 0; i + 1 < data.length; i += 2) this.#writeRegister(data[i]!, data[i + 1]!, now);
+    for (let i = 0; i + 1 < data.length; i += 2) {
+      this.writes.push({ at: now, register: data[i]!, value: data[i + 1]! });
+      if (this.writes.length > 256) this.writes.splice(0, 128);
+      this.#writeRegister(data[i]!, data[i + 1]!, now);
+    }
     return "ack";
   }
 
@@ -112,10 +141,7 @@ export class Bmp280Model implements I2CTarget {
   #writeRegister(register: number, value: number, now: number): void {
     switch (register) {
       case 0xe0:
-        if (value === 0xb6) {
-          this.#powerOnReset();
-          this.#silentUntil = now + 2; // start-up time after reset
-        }
+        if (value === 0xb6) this.#powerOnReset(now);
         return;
       case 0xf4: {
         this.#registers[0xf4] = value;
@@ -146,8 +172,12 @@ export class Bmp280Model implements I2CTarget {
     return (1.25 + 2.3 * t + (p > 0 ? 2.3 * p + 0.575 : 0)) * this.faults.slow;
   }
 
-  /** Completes whatever conversion ended by `now`. */
+  /** Completes whatever conversion (or NVM copy) ended by `now`. */
   #advance(now: number): void {
+    if (this.#nvmUntil !== undefined && now >= this.#nvmUntil) {
+      this.#nvmUntil = undefined;
+      this.#copyNvm();
+    }
     const conversion = this.#conversion;
     if (conversion !== undefined && now >= conversion.end) {
       this.#conversion = undefined;
@@ -173,7 +203,7 @@ export class Bmp280Model implements I2CTarget {
       const cycle = measure + STANDBY_MS[(this.#registers[0xf5]! >> 5) & 7]!;
       measuring = (now - this.#normalSince) % cycle < measure;
     }
-    this.#registers[0xf3] = measuring ? 0x08 : 0x00;
+    this.#registers[0xf3] = (measuring ? 0x08 : 0x00) | (this.#nvmUntil !== undefined ? 0x01 : 0x00);
   }
 
   #storeResult(at: number): void {
@@ -199,21 +229,28 @@ export class Bmp280Model implements I2CTarget {
     this.#registers[register + 2] = (value & 0x0f) << 4;
   }
 
-  #powerOnReset(): void {
+  /** Everything back to its reset value; the coefficients arrive after start-up and the NVM copy. */
+  #powerOnReset(now: number): void {
     const r = this.#registers;
     r.fill(0);
-    const c = this.calibration;
-    const words = [c.T1, c.T2, c.T3, c.P1, c.P2, c.P3, c.P4, c.P5, c.P6, c.P7, c.P8, c.P9];
-    words.forEach((word, i) => {
-      r[0x88 + 2 * i] = word & 0xff;
-      r[0x89 + 2 * i] = (word >> 8) & 0xff;
-    });
     r[0xd0] = this.#chipId;
     this.#put20(0xf7, NO_RESULT);
     this.#put20(0xfa, NO_RESULT);
     this.#conversion = undefined;
     this.#normalSince = -1;
     this.#filtered = undefined;
+    this.#silentUntil = now + STARTUP_MS;
+    this.#nvmUntil = now + STARTUP_MS + NVM_COPY_MS * this.faults.slow;
+  }
+
+  #copyNvm(): void {
+    const r = this.#registers;
+    const c = this.calibration;
+    const words = [c.T1, c.T2, c.T3, c.P1, c.P2, c.P3, c.P4, c.P5, c.P6, c.P7, c.P8, c.P9];
+    words.forEach((word, i) => {
+      r[0x88 + 2 * i] = word & 0xff;
+      r[0x89 + 2 * i] = (word >> 8) & 0xff;
+    });
   }
 }
 

@@ -16,6 +16,11 @@ export const BOARD_LOOP_PIN = 36;
 
 export type FaultTarget = "sht3x" | "bmp280" | "loop";
 
+/** The currents the loop faults force, mA: inside NE 43's over- and under-range bands, and its failure-high signal. */
+export const LOOP_OVER_MA = 20.8;
+export const LOOP_UNDER_MA = 3.7;
+export const LOOP_ALARM_MA = 21.5;
+
 /** What can be broken on each part, and what the name means. */
 export const FAULTS: Readonly<Record<FaultTarget, Readonly<Record<string, string>>>> = {
   sht3x: {
@@ -32,11 +37,12 @@ export const FAULTS: Readonly<Record<FaultTarget, Readonly<Record<string, string
     slow: "conversions take 10 times longer",
   },
   loop: {
-    break: "wire break: 0 mA",
-    over: "transmitter drives 21.5 mA (NE 43 failure, over range)",
-    under: "transmitter drives 3.7 mA (under range)",
-    stuck: "loop current frozen",
+    break: "wire break: 0 mA (NE 43 failure low)",
+    over: "transmitter drives 20.8 mA (NE 43 over range)",
+    under: "transmitter drives 3.7 mA (NE 43 under range)",
+    stuck: "transmitter output frozen (the ADC still reads its noise)",
     adc: "ADC conversion fails",
+    alarm: "transmitter signals a failure: 21.5 mA (NE 43 failure high)",
   },
 };
 
@@ -119,8 +125,9 @@ export class SimSensorBoard {
     }
     const l = this.loop.faults;
     if (l.wireBreak) out.push("loop=break");
-    if (l.forcedCurrent === 21.5) out.push("loop=over");
-    if (l.forcedCurrent === 3.7) out.push("loop=under");
+    if (l.forcedCurrent === LOOP_OVER_MA) out.push("loop=over");
+    if (l.forcedCurrent === LOOP_UNDER_MA) out.push("loop=under");
+    if (l.forcedCurrent === LOOP_ALARM_MA) out.push("loop=alarm");
     if (l.stuck) out.push("loop=stuck");
     if (l.adcFailure) out.push("loop=adc");
     return out;
@@ -138,9 +145,11 @@ export class SimSensorBoard {
     if (known[fault] === undefined) throw new RangeError(`unknown ${target} fault "${fault}" (expected ${Object.keys(known).join(", ")})`);
     if (target === "loop") {
       const l = this.loop;
+      const force = (current: number) => (l.faults.forcedCurrent = on ? current : l.faults.forcedCurrent === current ? undefined : l.faults.forcedCurrent);
       if (fault === "break") l.faults.wireBreak = on;
-      else if (fault === "over") l.faults.forcedCurrent = on ? 21.5 : l.faults.forcedCurrent === 21.5 ? undefined : l.faults.forcedCurrent;
-      else if (fault === "under") l.faults.forcedCurrent = on ? 3.7 : l.faults.forcedCurrent === 3.7 ? undefined : l.faults.forcedCurrent;
+      else if (fault === "over") force(LOOP_OVER_MA);
+      else if (fault === "under") force(LOOP_UNDER_MA);
+      else if (fault === "alarm") force(LOOP_ALARM_MA);
       else if (fault === "stuck") l.setStuck(on);
       else l.faults.adcFailure = on;
       return;

@@ -5,7 +5,9 @@
  * saturation at full scale. Switches for the faults a loop has in the field:
  * an open wire (no current), a transmitter driving a fixed current (e.g.
  * 21.5 mA, the NE 43 failure signal, or 3.7 mA under range), a frozen output,
- * and a failing ADC read.
+ * and a failing ADC read. A frozen transmitter drives a constant current,
+ * but the ADC keeps adding its own noise, so the counts still move: only a
+ * stuck detection with a band wider than that noise sees it.
  */
 import type { ChipClock } from "./i2c-bus";
 import { SeededRandom } from "./random";

@@ -12,8 +12,17 @@
  * at once. In periodic mode a measurement completes every 1/mps seconds;
  * Fetch Data returns the latest one once, then the read is refused until the
  * next. After a soft reset the chip does not answer for 1.5 ms, after a Break
- * for 1 ms. In periodic mode the chip refuses every command but Fetch Data,
- * ART, Break and soft reset (the datasheet asks for a Break first).
+ * for 1 ms. A command less than 1 ms after the one before is refused (the
+ * datasheet's minimum wait between commands), as is any command during a
+ * single-shot conversion. In periodic mode the chip refuses every command but
+ * Fetch Data, ART and Break; a soft reset needs the idle state, so Break
+ * first (datasheet §4.9).
+ *
+ * Status bit 1 (command status) says whether the last command was processed:
+ * set by a refused or corrupted command, cleared by one processed (Read
+ * Status, which reports it, leaves it alone). `corruptNextCommands(n)` makes
+ * the next commands arrive damaged, as on a noisy bus: acknowledged, then not
+ * processed.
  *
  * Faults (ChipFaults): nack refuses every command byte (the address is still
  * acknowledged); disconnect takes the chip off the bus; stuck freezes the
@@ -27,6 +36,9 @@ import type { Signal } from "./signal";
 const MEASUREMENT_MS = [15, 6, 4] as const; // high, medium, low
 const SOFT_RESET_MS = 1.5;
 const BREAK_MS = 1;
+/** Minimum wait between commands (datasheet §4.3, the "SCL free" block). */
+const IDLE_MS = 1;
+const COMMAND_FAILED = 0x0002;
 /** Status after a reset (datasheet Table 17 default: alert pending, reset detected). */
 const STATUS_AFTER_RESET = 0x8010;
 
@@ -100,6 +112,8 @@ export class Sht3xModel implements I2CTarget {
   #periodic: { mps: number; repeatability: number; start: number; fetched: number } | undefined;
   #stuckWords: [number, number] | undefined;
   #lastWords: [number, number] = [0, 0];
+  #lastCommandAt = Number.NEGATIVE_INFINITY;
+  #corrupt = 0;
 
   constructor(options: Sht3xModelOptions) {
     this.address = options.address ?? 0x44;
@@ -133,6 +147,11 @@ export class Sht3xModel implements I2CTarget {
     this.#reset(this.#clock.now(), 1);
   }
 
+  /** The next `count` commands arrive damaged: acknowledged, not processed, status bit 1 set. */
+  corruptNextCommands(count: number): void {
+    this.#corrupt = count;
+  }
+
   write(data: Uint8Array): WriteResult {
     const now = this.#clock.now();
     if (this.faults.disconnect || now < this.#silentUntil) return "nack-address";
@@ -140,15 +159,25 @@ export class Sht3xModel implements I2CTarget {
     if (this.faults.nack) return "nack-data";
     if (data.length !== 2) {
       // Alert limit writes carry data and a CRC; not modelled: refused after the command.
-      this.#status |= 0x0002;
+      this.#status |= COMMAND_FAILED;
       return "nack-data";
     }
     const command = (data[0]! << 8) | data[1]!;
-    const accepted = this.#command(command, now);
-    this.commands.push({ at: now, command, accepted });
-    if (this.commands.length > 256) this.commands.splice(0, 128);
-    if (!accepted) this.#status |= 0x0002; // command status: last command not processed
-    return accepted ? "ack" : "nack-data";
+    if (this.#corrupt > 0) {
+      this.#corrupt--;
+      this.#log(now, command, false);
+      this.#status |= COMMAND_FAILED;
+      return "ack";
+    }
+    const accepted = now - this.#lastCommandAt >= IDLE_MS && this.#command(command, now);
+    this.#log(now, command, accepted);
+    if (!accepted) {
+      this.#status |= COMMAND_FAILED;
+      return "nack-data";
+    }
+    this.#lastCommandAt = now;
+    if (command !== 0xf32d) this.#status &= ~COMMAND_FAILED;
+    return "ack";
   }
 
   read(target: Uint8Array): boolean {
@@ -174,11 +203,12 @@ export class Sht3xModel implements I2CTarget {
     }
   }
 
+  #log(at: number, command: number, accepted: boolean): void {
+    this.commands.push({ at, command, accepted });
+    if (this.commands.length > 256) this.commands.splice(0, 128);
+  }
+
   #command(command: number, now: number): boolean {
-    if (command === 0x30a2) {
-      this.#reset(now, SOFT_RESET_MS);
-      return true;
-    }
     if (this.#periodic) {
       if (command === 0xe000) return this.#fetch(now);
       if (command === 0x3093) {
@@ -194,6 +224,10 @@ export class Sht3xModel implements I2CTarget {
       return false;
     }
     if (this.#output.kind === "single" && now < this.#output.readyAt) return false; // busy measuring
+    if (command === 0x30a2) {
+      this.#reset(now, SOFT_RESET_MS);
+      return true;
+    }
     const single = SINGLE[command] ?? SINGLE_STRETCH[command];
     if (single !== undefined) {
       const stretch = SINGLE_STRETCH[command] !== undefined;
@@ -253,6 +287,7 @@ export class Sht3xModel implements I2CTarget {
     this.#periodic = undefined;
     this.#output = { kind: "none" };
     this.#silentUntil = now + silentMs;
+    this.#lastCommandAt = Number.NEGATIVE_INFINITY;
   }
 
   #emitResult(target: Uint8Array, at: number): void {

@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { REGISTER_MAP_RESOURCE } from "../../firmware/modbus/modbus";
+import { SENSOR_REGISTER_BLOCKS } from "../../firmware/sensors/modbus-map";
 import { loadDevicePartitionTable } from "../../sim/boot/device-partition-table";
 import { buildSimFirmware } from "../../sim/build/firmware-image";
 import { RealClock } from "../../sim/clock/real-clock";
@@ -23,43 +24,12 @@ import { parseFault } from "../../sim/sensors/board";
 import { startSensorConsole } from "../../sim/sensors/console";
 import { startModbusAccess } from "../../sim/serial/modbus-access";
 
-/** Input registers 100–105: the channels (scaled); 110–115: their quality codes; 120–121: held values. */
-export const SENSOR_MAP = {
-  description: "fieldnode sensor demo map",
-  blocks: [
-    {
-      name: "sensors",
-      table: "input-registers",
-      address: 100,
-      source: "sensors",
-      points: [
-        { point: "temperature", type: "int16", scale: 100, unit: "°C" },
-        { point: "humidity", type: "uint16", scale: 100, unit: "%RH" },
-        { point: "pressure", type: "uint16", scale: 10, unit: "hPa" },
-        { point: "baro_temperature", type: "int16", scale: 100, unit: "°C" },
-        { point: "loop", type: "int16", scale: 100 },
-        { point: "loop_current", type: "uint16", scale: 1000, unit: "mA" },
-      ],
-    },
-    {
-      name: "sensor-quality",
-      table: "input-registers",
-      address: 110,
-      source: "sensors",
-      points: ["temperature", "humidity", "pressure", "baro_temperature", "loop", "loop_current"].map((c) => ({ point: `${c}.quality` })),
-    },
-    {
-      name: "sensor-held",
-      table: "input-registers",
-      address: 120,
-      source: "sensors",
-      points: [
-        { point: "temperature.held", type: "int16", scale: 100 },
-        { point: "humidity.held", type: "uint16", scale: 100 },
-      ],
-    },
-  ],
-};
+/**
+ * The sensor blocks firmware/sensors/modbus-map.ts proposes for the default
+ * map: input registers 100–105 the values (exception 04 unless ok), 110–115
+ * their quality codes, 120–125 the held values.
+ */
+export const SENSOR_MAP = { description: "fieldnode sensor demo map", blocks: [...SENSOR_REGISTER_BLOCKS] };
 
 const { values } = parseArgs({
   options: { fault: { type: "string", multiple: true }, duration: { type: "string" }, pty: { type: "string" }, id: { type: "string" } },
@@ -90,7 +60,8 @@ device.powerOn();
 await sensorConsole.attach(device);
 const access = await startModbusAccess(device.modbus, clock, { tcp: { host: "127.0.0.1", port: 0 }, ...(values.pty ? { pty: values.pty } : {}) });
 for (const line of access.lines) console.log(line);
-console.log("  sensor registers: input 100-105 values (×100; pressure ×10; loop_current ×1000), 110-115 quality codes, 120-121 held values");
+console.log("  sensor registers: input 100-105 values (int16 ×100; pressure ×10; loop_current ×1000; 04 unless ok), 110-115 quality codes, 120-125 held values");
+console.log("    read a value register on its own: a request covering a faulty channel's value answers 04 as a whole");
 
 await new Promise<void>((resolve) => {
   const stop = () => resolve();

@@ -18,14 +18,20 @@ export const STILL: SensorPhysics = {
   loop: { base: 50 },
 };
 
-/** The reference board's sensors on a virtual clock, with the ECMA-419 classes a host would hand the firmware. */
-export function sensorBench(physics: SensorPhysics = STILL) {
+/**
+ * The reference board's sensors on a virtual clock, with the ECMA-419 classes
+ * a host would hand the firmware, and the timer and tick clock the I2C
+ * drivers wait with (`host`: spread it into a driver's options).
+ */
+export function sensorBench(physics: SensorPhysics = STILL, adcNoise = 0) {
   const clock = new VirtualClock();
   const faults: unknown[] = [];
   const domain = new PowerDomain((error) => faults.push(error));
-  const board = new SimSensorBoard({ clock, physics, adcNoise: 0 });
+  const board = new SimSensorBoard({ clock, physics, adcNoise });
   const I2C = createI2CClass(board.i2c, domain);
   const Analog = createAnalogClass(board.analog, domain);
+  const timer = createTimerService(clock, domain);
+  const ticks = { ticks: () => Math.floor(clock.now()) };
   return {
     clock,
     domain,
@@ -33,6 +39,9 @@ export function sensorBench(physics: SensorPhysics = STILL) {
     board,
     I2C,
     Analog,
+    timer,
+    ticks,
+    host: { timer, clock: ticks },
     i2c: { io: I2C, data: BOARD_I2C.data, clock: BOARD_I2C.clock },
     analog: { io: Analog, pin: BOARD_LOOP_PIN },
   };
@@ -49,8 +58,8 @@ export function thrown(fn: () => unknown): unknown {
 }
 
 /** The sampling loop of the firmware on the simulated board, its timers on a clock that can stall. */
-export function loopBench(settings: unknown = {}, physics: SensorPhysics = STILL) {
-  const bench = sensorBench(physics);
+export function loopBench(settings: unknown = {}, physics: SensorPhysics = STILL, adcNoise = 0) {
+  const bench = sensorBench(physics, adcNoise);
   /** ESP-IDF's task watchdog (10 s), a hardware timer: it runs on the clock that never stalls. */
   const resets: number[] = [];
   const watchdog = new TaskWatchdog(bench.clock, 10_000, () => resets.push(bench.clock.now()));

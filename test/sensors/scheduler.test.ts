@@ -104,6 +104,55 @@ describe("drift-free slot scheduler", () => {
     expect(wakes).toBeGreaterThan(150);
   });
 
+  it("keeps its schedule when a handler throws: the exception is counted and reported, and the next slot runs", () => {
+    const { virtual, ticks, timer } = setup();
+    const seen: number[] = [];
+    const reported: unknown[] = [];
+    const failure = new Error("handler failed");
+    const scheduler = new SlotScheduler(
+      timer,
+      ticks,
+      10,
+      (slot) => {
+        seen.push(slot);
+        if (slot === 2 || slot === 3) throw failure;
+      },
+      (error) => reported.push(error),
+    );
+    scheduler.start(0);
+    virtual.runUntil(60);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(scheduler.errors).toBe(2);
+    expect(reported).toEqual([failure, failure]);
+    expect(scheduler.running).toBe(true);
+    expect(scheduler.overruns).toBe(0);
+  });
+
+  it("keeps its schedule when the error report itself throws, or there is none", () => {
+    const { virtual, ticks, timer } = setup();
+    const seen: number[] = [];
+    const quiet = new SlotScheduler(timer, ticks, 10, (slot) => {
+      seen.push(slot);
+      throw new Error("always");
+    });
+    const loud = new SlotScheduler(
+      timer,
+      ticks,
+      10,
+      () => {
+        throw new Error("always");
+      },
+      () => {
+        throw new Error("report failed");
+      },
+    );
+    quiet.start(0);
+    loud.start(0);
+    virtual.runUntil(40);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect([quiet.errors, loud.errors]).toEqual([5, 5]);
+  });
+
   it("starts at a later origin when given one", () => {
     const { virtual, scheduler, runs } = setup();
     scheduler.start(7);

@@ -34,6 +34,35 @@ describe("sensors settings", () => {
     expect(error(() => sensorsSection.validate({ loop: { low: 4, high: 4 } }))).toBe("sensors.loop.high: must differ from low");
   });
 
+  it("refuses an SHT3x interval shorter than its conversion, saying why", () => {
+    expect(error(() => sensorsSection.validate({ sht3x: { interval: 14 } }))).toBe(
+      "sensors.sht3x.interval: 14 ms is below 15 ms: a high-repeatability single-shot conversion takes up to 15 ms",
+    );
+    expect(sensorsSection.validate({ sht3x: { interval: 15 } }).sht3x.interval).toBe(15);
+    expect(sensorsSection.validate({ sht3x: { interval: 10, repeatability: "medium" } }).sht3x.interval).toBe(10);
+  });
+
+  it("refuses an SHT3x interval shorter than its periodic measurement period", () => {
+    expect(error(() => sensorsSection.validate({ sht3x: { interval: 500, mode: "periodic", rate: 1 } }))).toBe(
+      "sensors.sht3x.interval: 500 ms is below 1000 ms: in periodic mode at 1 mps the chip has a new measurement every 1000 ms",
+    );
+    expect(sensorsSection.validate({ sht3x: { interval: 100, mode: "periodic", rate: 10 } }).sht3x.rate).toBe(10);
+  });
+
+  it("refuses a forced-mode BMP280 interval shorter than its conversion", () => {
+    expect(error(() => sensorsSection.validate({ bmp280: { interval: 43 } }))).toBe(
+      "sensors.bmp280.interval: 43 ms is below 44 ms: a forced conversion at ×2/×16 oversampling takes up to 44 ms",
+    );
+    expect(sensorsSection.validate({ bmp280: { interval: 10, mode: "normal" } }).bmp280.interval).toBe(10);
+  });
+
+  it("checks the NE 43 thresholds in order, and the stuck band", () => {
+    expect(error(() => sensorsSection.validate({ loop: { overRange: 21.5 } }))).toBe("sensors.loop.overRange: 21.5 is above failureHigh 21");
+    expect(sensorsSection.validate({ loop: { overRange: 21.5, failureHigh: 22 } }).loop.failureHigh).toBe(22);
+    expect(error(() => sensorsSection.validate({ channels: { loop_current: { stuckBand: -1 } } }))).toBe("sensors.channels.loop_current.stuckBand: -1 is below 0");
+    expect(sensorsSection.validate({ channels: { loop_current: { stuckAfter: 600, stuckBand: 0.02 } } }).channels.loop_current!.stuckBand).toBe(0.02);
+  });
+
   it("accepts its own defaults", () => {
     expect(sensorsSection.validate(SENSORS_DEFAULTS)).toEqual(SENSORS_DEFAULTS);
   });

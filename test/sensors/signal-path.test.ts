@@ -121,6 +121,75 @@ describe("channel signal path", () => {
     expect(channel.quality).toBe(Quality.Ok);
   });
 
+  it("calls readings stuck when they stay within stuckBand of the first of a run, however they jitter", () => {
+    const channel = new Channel("mA", "mA", { stuckAfter: 4, stuckBand: 0.02 }, 100);
+    [12, 12.015, 11.99, 12.02].forEach((r, i) => channel.accept(r, true, i * 100));
+    expect(qualityName(channel.quality)).toBe("stale");
+    expect(channel.value).toBe(11.99); // the fourth never entered
+  });
+
+  it("starts a new run when a reading leaves the band, so a slow drift is not stuck", () => {
+    const channel = new Channel("mA", "mA", { stuckAfter: 4, stuckBand: 0.02 }, 100);
+    [12, 12.015, 12.03, 12.045, 12.06, 12.075].forEach((r, i) => channel.accept(r, true, i * 100));
+    expect(qualityName(channel.quality)).toBe("ok");
+  });
+
+  it("applies the band to calibrated readings (|Δraw| · |gain|)", () => {
+    const channel = new Channel("x", "", { gain: -10, stuckAfter: 2, stuckBand: 0.05 }, 100);
+    channel.accept(1, true, 0);
+    channel.accept(1.01, true, 100); // 0.1 apart once calibrated
+    expect(qualityName(channel.quality)).toBe("ok");
+    channel.accept(1.014, true, 200); // 0.04 from 1.01
+    expect(qualityName(channel.quality)).toBe("stale");
+  });
+
+  it("stamps a value with the time its measurement started, and dates the quality change when it arrived", () => {
+    const channel = new Channel("t", "°C", {}, 1000);
+    channel.accept(20, true, 3_014, 4_003);
+    expect(channel.timestamp).toBe(3_014);
+    expect(channel.changedAt).toBe(4_003);
+  });
+
+  it("adds the sensor's latency to the default stale time", () => {
+    expect(new Channel("t", "°C", {}, 1000, 1000).staleAfter).toBe(4000);
+    expect(new Channel("t", "°C", { staleAfter: 2500 }, 1000, 1000).staleAfter).toBe(2500);
+  });
+
+  it("turns an ok value stale when its quality is read after staleAfter, with no slot calling missing()", () => {
+    let now = 0;
+    const channel = new Channel("t", "°C", {}, 100);
+    channel.start(0, { ticks: () => now });
+    channel.accept(20, true, 100);
+    now = 399;
+    expect(qualityName(channel.quality)).toBe("ok");
+    now = 400;
+    expect(qualityName(channel.quality)).toBe("stale");
+    expect(channel.changedAt).toBe(400);
+    expect(channel.counters.stale).toBe(1);
+  });
+
+  it("dates an expiry found late at the moment the value expired", () => {
+    let now = 0;
+    const channel = new Channel("t", "°C", {}, 100);
+    channel.start(0, { ticks: () => now });
+    channel.accept(20, true, 100);
+    now = 5_000;
+    expect(qualityName(channel.quality)).toBe("stale");
+    expect(channel.changedAt).toBe(400);
+  });
+
+  it("does not call a value that arrived already older than staleAfter ok once its quality is read", () => {
+    let now = 10_000;
+    const channel = new Channel("t", "°C", {}, 100);
+    channel.start(0, { ticks: () => now });
+    channel.accept(20, true, 1_000, now);
+    expect(qualityName(channel.quality)).toBe("stale");
+    expect(channel.changedAt).toBe(10_000);
+    now = 10_001;
+    channel.accept(21, true, 10_001);
+    expect(qualityName(channel.quality)).toBe("ok");
+  });
+
   it("holds the last value through a fault and starts the filters afresh after it", () => {
     const channel = new Channel("t", "°C", { filters: [{ type: "average", size: 4 }] }, 100);
     channel.accept(10, true, 0);
@@ -149,9 +218,10 @@ describe("channel signal path", () => {
     expect(channel.timestamp).toBe(-1);
   });
 
-  it("refuses a zero gain, min above max and stuckAfter 1", () => {
+  it("refuses a zero gain, min above max, stuckAfter 1 and a negative stuckBand", () => {
     expect(() => new Channel("t", "", { gain: 0 }, 100)).toThrow("t: gain must be a non-zero number");
     expect(() => new Channel("t", "", { min: 5, max: 1 }, 100)).toThrow("t: min is above max");
     expect(() => new Channel("t", "", { stuckAfter: 1 }, 100)).toThrow("t: stuckAfter must be 0 (off) or at least 2");
+    expect(() => new Channel("t", "", { stuckBand: -0.1 }, 100)).toThrow("t: stuckBand must be 0 or more");
   });
 });

@@ -100,8 +100,8 @@ describe("telemetry publisher", () => {
     clock.runUntil(2_000);
     board.inject("loop", "over");
     clock.runUntil(2_100);
-    // 21.5 mA through 100 Ω reads 3594 counts: 21.5026 mA
-    expect((messages().at(-1)!.channels as Record<string, unknown>).loop_current).toEqual({ value: 21.503, unit: "mA", quality: "out-of-range", ts: 2_000 });
+    // 20.8 mA through 100 Ω reads 3477 counts: 20.8026 mA
+    expect((messages().at(-1)!.channels as Record<string, unknown>).loop_current).toEqual({ value: 20.803, unit: "mA", quality: "out-of-range", ts: 2_000 });
   });
 
   it("adds the wall-clock time once the device's clock is set", () => {

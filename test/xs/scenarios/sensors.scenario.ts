@@ -1,8 +1,10 @@
 /**
  * The sensor drivers and the signal path on XS and on Node: the SHT3x,
  * BMP280 and 4–20 mA drivers against the simulator's chip models (which run
- * on XS too), CRC-8, compensation, filters, quality, and the drift-free
- * sampling loop over virtual time. Physics are noiseless linear scripts, so
+ * on XS too) with their timer-driven setups, CRC-8, compensation, filters,
+ * quality, NE 43 limits, and the drift-free sampling loop over virtual time,
+ * including tick counts past 2^31 (XS keeps integers in 32 bits until they
+ * overflow into doubles). Physics are noiseless linear scripts, so
  * only IEEE arithmetic is involved and both engines must agree exactly; each
  * scenario also checks itself against hand-computed values.
  */
@@ -12,6 +14,7 @@ import { crc8Word } from "../../../firmware/sensors/crc8";
 import { ExponentialFilter, MedianFilter, MovingAverageFilter } from "../../../firmware/sensors/filters";
 import { LoopCurrent } from "../../../firmware/sensors/loop-current";
 import { Quality, qualityName, SensorError } from "../../../firmware/sensors/quality";
+import { SlotScheduler } from "../../../firmware/sensors/scheduler";
 import { sensorsSection } from "../../../firmware/sensors/settings";
 import { createSamplingLoop } from "../../../firmware/sensors/setup";
 import { SHT3x } from "../../../firmware/sensors/sht3x";
@@ -20,9 +23,10 @@ import { PowerDomain } from "../../../sim/device/power-domain";
 import { createAnalogClass } from "../../../sim/io/analog";
 import { createI2CClass } from "../../../sim/io/i2c";
 import { createTimerService } from "../../../sim/io/timer";
-import { DATASHEET_CALIBRATION } from "../../../sim/sensors/bmp280-model";
+import { Bmp280Model, DATASHEET_CALIBRATION } from "../../../sim/sensors/bmp280-model";
 import { BOARD_I2C, BOARD_LOOP_PIN, SimSensorBoard, type SensorPhysics } from "../../../sim/sensors/board";
 import { sensirionCrc } from "../../../sim/sensors/sht3x-model";
+import { Signal } from "../../../sim/sensors/signal";
 
 const STILL: SensorPhysics = {
   temperature: { base: 25 },
@@ -39,7 +43,13 @@ function bench(physics: SensorPhysics = STILL) {
   const board = new SimSensorBoard({ clock, physics, adcNoise: 0 });
   const i2c = { io: createI2CClass(board.i2c, domain), data: BOARD_I2C.data, clock: BOARD_I2C.clock };
   const analog = { io: createAnalogClass(board.analog, domain), pin: BOARD_LOOP_PIN };
-  return { clock, domain, faults, board, i2c, analog };
+  const host = { timer: createTimerService(clock, domain), clock: { ticks: () => Math.floor(clock.now()) } };
+  return { clock, domain, faults, board, i2c, analog, host };
+}
+
+/** The commands the SHT3x received, as "hex@ms", "!" marking one it refused. */
+function commandLog(board: SimSensorBoard, from = 0): string[] {
+  return board.sht3x.commands.slice(from).map((c) => `${c.command.toString(16)}${c.accepted ? "" : "!"}@${c.at}`);
 }
 
 const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
@@ -66,33 +76,58 @@ export const scenarios = {
     return verified({ beef: crc8Word(0xbeef), zero: crc8Word(0), disagreements, ok: crc8Word(0xbeef) === 0x92 && disagreements === 0 });
   },
 
-  "SHT3x single shot: soft reset, setup, then exact conversions"() {
-    const { clock, board, i2c } = bench();
-    const driver = new SHT3x({ sensor: i2c });
-    clock.advance(2);
+  "SHT3x single shot: Break, then its setup spaced by the datasheet's waits on a timer, then exact conversions stamped with their start"() {
+    const { clock, board, i2c, host } = bench();
+    const driver = new SHT3x({ sensor: i2c, ...host });
+    clock.advance(3);
     const setup = driver.sample();
-    clock.advance(20);
+    clock.advance(23);
     const sample = driver.sample()!;
-    const commands = board.sht3x.commands.map((c) => c.command.toString(16));
-    const result = { setup: setup === undefined, commands, status: driver.status, temperature: sample.thermometer.temperature, humidity: sample.hygrometer.humidity };
-    return verified({ ...result, ok: result.temperature === 25 && result.humidity === 20 && commands.join(",") === "30a2,f32d,3041,3066,2400,2400" });
+    const commands = commandLog(board);
+    const result = { setup: setup === undefined, commands, status: driver.status, temperature: sample.thermometer.temperature, humidity: sample.hygrometer.humidity, time: sample.time };
+    return verified({
+      ...result,
+      ok: result.temperature === 25 && result.humidity === 20 && result.time === 11 && commands.join(",") === "3093@0,30a2@2,f32d@5,3041@7,3066@9,2400@11,2400@26",
+    });
+  },
+
+  "SHT3x status: a reset it did not ask for is seen and its heater re-applied; close stops periodic mode and the heater"() {
+    const { clock, board, i2c, host } = bench();
+    const driver = new SHT3x({ sensor: i2c, ...host, heater: true });
+    clock.advance(26);
+    driver.sample(); // converting 26 … 41
+    board.sht3x.powerCycle();
+    clock.runUntil(50);
+    const lost = driver.sample();
+    const from = board.sht3x.commands.length;
+    clock.runUntil(60);
+    const reapplied = commandLog(board, from);
+    driver.configure({ mode: "periodic", rate: 10 });
+    clock.runUntil(200);
+    const periodic = board.sht3x.mode;
+    const closing = board.sht3x.commands.length;
+    driver.close();
+    clock.runUntil(210);
+    const closed = commandLog(board, closing);
+    const result = { lost: lost === undefined, resets: driver.unexpectedResets, reapplied, periodic, closed, mode: board.sht3x.mode, heater: board.sht3x.heater };
+    return verified({
+      ...result,
+      ok: result.resets === 1 && reapplied.join(",") === "3041@52,306d@54,2400@56" && periodic === "periodic" && closed.join(",") === "3093@200,3066@202" && !result.heater,
+    });
   },
 
   "SHT3x faults are classified: disconnect, NACK, CRC; a slow conversion is not ready"() {
     const out: Record<string, string> = {};
     for (const fault of ["disconnect", "nack", "crc"] as const) {
-      const { clock, board, i2c } = bench();
-      const driver = new SHT3x({ sensor: i2c });
-      clock.advance(2);
-      driver.sample();
-      clock.advance(20);
+      const { clock, board, i2c, host } = bench();
+      const driver = new SHT3x({ sensor: i2c, ...host });
+      clock.advance(26);
       board.inject("sht3x", fault);
       out[fault] = faultOf(() => driver.sample());
     }
     const slow = bench();
-    const driver = new SHT3x({ sensor: slow.i2c });
-    slow.clock.advance(2);
-    driver.sample();
+    const driver = new SHT3x({ sensor: slow.i2c, ...slow.host });
+    slow.clock.advance(11);
     slow.board.inject("sht3x", "slow");
     slow.clock.advance(20);
     out.slowFirst = String(driver.sample() !== undefined);
@@ -114,19 +149,45 @@ export const scenarios = {
     return verified({ celsius: round(out[0]!, 8), pascal: round(out[1]!, 2), fine: out[2]!, ok: out[2] === 128422 && Math.abs(out[1]! - 100653.27) < 0.015 });
   },
 
-  "BMP280 driver reads the chip's calibration and follows the pressure script"() {
-    const { clock, i2c } = bench();
-    const driver = new BMP280({ sensor: i2c });
+  "BMP280 driver soft-resets the chip, waits for im_update, reads its calibration and follows the pressure script"() {
+    const { clock, board, i2c, host } = bench();
+    const driver = new BMP280({ sensor: i2c, ...host });
+    clock.advance(3);
+    const early = driver.calibration === undefined;
+    clock.advance(2);
+    const writes = board.bmp280.writes.map((w) => `${w.register.toString(16)}=${w.value.toString(16)}@${w.at}`);
     clock.advance(300_000);
-    driver.sample(); // conversion started at 0
+    const first = driver.sample()!.time; // the conversion started at 5
     clock.advance(50);
     const sample = driver.sample()!;
+    driver.close();
+    const sleeping = board.bmp280.register(0xf4) & 3;
     return verified({
+      early,
+      writes,
       calibration: driver.calibration,
+      first,
+      time: sample.time,
       celsius: round(sample.thermometer.temperature, 4),
       pascal: round(sample.barometer.pressure, 1),
-      ok: Math.abs(sample.barometer.pressure - 100_300) < 0.2 && Math.abs(sample.thermometer.temperature - 20) < 0.01,
+      sleeping,
+      ok:
+        early &&
+        writes.join(",") === "e0=b6@0,f4=54@5,f5=20@5,f4=55@5" &&
+        first === 5 &&
+        sample.time === 300_005 &&
+        sleeping === 0 &&
+        Math.abs(sample.barometer.pressure - 100_300.005) < 0.2 &&
+        Math.abs(sample.thermometer.temperature - 20) < 0.01,
     });
+  },
+
+  "BMP280 with another chip's id is a 'wrong-device' fault naming the id"() {
+    const { board, i2c, host, clock } = bench();
+    board.bus.detach(0x76);
+    board.bus.attach(new Bmp280Model({ clock, temperature: new Signal({ base: 20 }), pressure: new Signal({ base: 100_000 }), chipId: 0x60 }));
+    const fault = faultOf(() => new BMP280({ sensor: i2c, ...host }));
+    return verified({ fault, ok: fault === "wrong-device: BMP280 at 0x76: chip id 0x60 is a BME280, expected a BMP280 (0x58)" });
   },
 
   "4-20 mA loop: counts, current, scaled value, NE 43 limits"() {
@@ -137,9 +198,59 @@ export const scenarios = {
     board.inject("loop", "over");
     result.over = [round(driver.sample().current, 4), driver.sample().inRange];
     board.clear("loop");
+    board.inject("loop", "alarm");
+    result.alarm = faultOf(() => driver.sample());
+    board.clear("loop");
     board.inject("loop", "break");
     result.wireBreak = faultOf(() => driver.sample());
-    return verified({ ...result, ok: result.counts === 2006 && result.current === 12.0017094 && result.wireBreak === "disconnected: loop current 0.00 mA: wire break" });
+    return verified({
+      ...result,
+      ok:
+        result.counts === 2006 &&
+        result.current === 12.0017094 &&
+        result.alarm === "failure: loop current 21.50 mA: transmitter failure signal (NE 43 failure high, ≥ 21 mA)" &&
+        result.wireBreak === "disconnected: loop current 0.00 mA: wire break (NE 43 failure low, ≤ 3.6 mA)",
+    });
+  },
+
+  "4-20 mA NE 43 boundaries compare exactly: 3.6 failure, 3.8 and 20.5 in range, 21 failure"() {
+    const input = { counts: 1200 };
+    class SetCounts {
+      readonly resolution = 12;
+      read(): number {
+        return input.counts;
+      }
+      close(): void {}
+    }
+    const driver = new LoopCurrent({ sensor: { io: SetCounts, pin: 36 }, fullScale: 4095 });
+    const at = (counts: number): string => {
+      input.counts = counts;
+      try {
+        const s = driver.sample();
+        return `${s.current}:${s.inRange ? "in" : "out"}`;
+      } catch (error) {
+        return error instanceof SensorError ? error.fault : "other";
+      }
+    };
+    const levels = [360, 361, 379, 380, 2050, 2051, 2099, 2100].map(at);
+    return verified({ levels, ok: levels.join(",") === "disconnected,3.61:out,3.79:out,3.8:in,20.5:in,20.51:out,20.99:out,failure" });
+  },
+
+  "slot scheduler keeps its grid across 2^31 ms and goes on after a handler throws"() {
+    const clock = new VirtualClock();
+    const domain = new PowerDomain(() => {});
+    const timer = createTimerService(clock, domain);
+    const origin = 2 ** 31 - 50;
+    clock.runUntil(origin);
+    const dues: number[] = [];
+    const scheduler = new SlotScheduler(timer, { ticks: () => Math.floor(clock.now()) }, 10, (slot, due) => {
+      dues.push(due - origin);
+      if (slot === 5) throw new Error("handler failed");
+    });
+    scheduler.start(origin);
+    clock.runUntil(origin + 99);
+    const result = { dues, errors: scheduler.errors, lastRun: scheduler.lastRun, crossed: scheduler.lastRun - 2 ** 31 };
+    return verified({ ...result, ok: dues.join(",") === "0,10,20,30,40,50,60,70,80,90" && result.errors === 1 && result.crossed === 40 });
   },
 
   "filters and calibration match hand-computed values"() {
