@@ -104,7 +104,8 @@ export interface SerialOptions {
    * Receive timeout in character times, for UARTs that hand characters over
    * in bursts (`SerialPortDescription.receiveTiming === "burst"`): onReadable
    * fires after this much silence, or when the receive FIFO reaches its
-   * threshold.
+   * threshold. The Modbus slave sets the whole characters just over t1.5, so
+   * a timeout inside a frame is a gap the frame may not have.
    */
   receiveTimeout?: number;
   format?: "buffer";
@@ -113,7 +114,11 @@ export interface SerialOptions {
 }
 
 export interface SerialIO {
-  /** Reads into `buffer` (no allocation); returns the byte count, or undefined when nothing is waiting. */
+  /**
+   * Reads into `buffer` (no allocation); returns the byte count, or undefined
+   * when nothing is waiting. A zero-length buffer takes nothing: it answers 0
+   * when characters are waiting and undefined when none are.
+   */
   read(buffer: Uint8Array): number | undefined;
   /** Queues bytes for transmission; throws when they do not fit the transmit FIFO. */
   write(data: Uint8Array): void;

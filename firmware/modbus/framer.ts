@@ -10,10 +10,21 @@
  * character time it takes to know no character began inside the t3.5).
  *
  * "burst" timing (a UART whose FIFO hides character timing, like the
- * ESP32's): chunks arrive when the FIFO reaches its threshold or after the
- * UART's receive timeout. A chunk that came by timeout ends the frame, since
- * the line has then been silent for at least that long; poll() ends a frame
- * whose last chunk filled the FIFO exactly, after which no timeout fires.
+ * ESP32's): the UART reports what its FIFO holds when it reaches its
+ * threshold, or after its receive timeout, which the caller sets to the
+ * whole number of character times just over t1.5. Each report comes with the
+ * time the firmware saw it and how it came:
+ * - one that came by timeout ended a receive timeout earlier, and was
+ *   followed by a silence longer than t1.5: if more characters follow before
+ *   t3.5 has passed, the frame is broken (FRAME_TIMING);
+ * - characters that began t3.5 or more after the frame's last one start a
+ *   new frame.
+ * A late report (a busy event loop) makes its characters look later than
+ * they were, never earlier, so a frame never ends early; a gap between two
+ * reports is off by the difference in their lateness. The frame is over
+ * once its deadline has passed with nothing in the UART's FIFO; the caller
+ * checks the FIFO (poll() only looks at the time), because a character that
+ * began within t3.5 sits there unreported until the UART's next timeout.
  */
 import { FRAME_OVERRUN, FRAME_TIMING } from "./server";
 import type { FrameTiming } from "./timing";
@@ -42,23 +53,26 @@ export class RtuFramer {
   private t15Us = 0;
   private t35Us = 0;
   private idleUs = 0;
-  private burst = false;
+  private receiveTimeoutUs = 0;
+  /** Burst timing: the last report came by receive timeout, so the line was silent for longer than t1.5 after it. */
+  private silent = false;
   private readonly sink: FrameSink;
 
-  constructor(timing: FrameTiming, mode: "character" | "burst", sink: FrameSink, burstIdleUs?: number) {
+  /** `receiveTimeoutUs`: burst timing, the UART's receive timeout (a whole number of character times over t1.5). */
+  constructor(timing: FrameTiming, mode: "character" | "burst", sink: FrameSink, receiveTimeoutUs?: number) {
     this.sink = sink;
-    this.configure(timing, mode, burstIdleUs);
+    this.configure(timing, mode, receiveTimeoutUs);
   }
 
-  configure(timing: FrameTiming, mode: "character" | "burst", burstIdleUs?: number): void {
+  configure(timing: FrameTiming, mode: "character" | "burst", receiveTimeoutUs?: number): void {
     this.characterUs = timing.characterUs;
     this.t15Us = timing.t15Us;
     this.t35Us = timing.t35Us;
-    this.burst = mode === "burst";
+    this.receiveTimeoutUs = mode === "burst" ? (receiveTimeoutUs ?? 0) : 0;
     // Characters are seen at their stop bit: one that started within t3.5 of
     // the last is only known a character time later, so the frame is declared
     // over at t3.5 plus one character.
-    this.idleUs = this.burst ? Math.max(burstIdleUs ?? 0, timing.t35Us) : timing.t35Us + timing.characterUs;
+    this.idleUs = timing.t35Us + timing.characterUs;
     this.reset();
   }
 
@@ -77,6 +91,7 @@ export class RtuFramer {
     this.length = 0;
     this.flags = 0;
     this.receiving = false;
+    this.silent = false;
   }
 
   /**
@@ -104,18 +119,31 @@ export class RtuFramer {
   }
 
   /**
-   * Burst timing: `count` bytes handed over by the UART at `nowUs`;
-   * `complete` when they came by receive timeout (the line is silent).
+   * Burst timing: `count` bytes the UART reported, seen at `nowUs`;
+   * `byTimeout` when the report came by receive timeout rather than at the
+   * FIFO threshold (or from a poll of the FIFO).
    */
-  receiveBurst(chunk: Uint8Array, count: number, nowUs: number, complete: boolean, errorFlags: number): void {
+  receiveBurst(chunk: Uint8Array, count: number, nowUs: number, byTimeout: boolean, errorFlags: number): void {
+    const end = byTimeout ? nowUs - this.receiveTimeoutUs : nowUs;
+    if (this.receiving) {
+      // Characters of one report are back to back: the first began count characters before the end.
+      const gap = end - count * this.characterUs - this.lastEnd[0]!;
+      if (gap >= this.t35Us - EPSILON_US) this.finish();
+      else if (this.silent) this.flags |= FRAME_TIMING;
+    }
     this.append(chunk, count, errorFlags);
-    this.lastEnd[0] = nowUs;
-    if (complete) this.finish();
+    this.lastEnd[0] = end;
+    this.silent = byTimeout;
+  }
+
+  /** True when the frame's silence has lasted (deadlineUs has passed). */
+  due(nowUs: number): boolean {
+    return this.receiving && nowUs - this.lastEnd[0]! >= this.idleUs - EPSILON_US;
   }
 
   /** Delivers the frame if its silence has lasted; true when it did. */
   poll(nowUs: number): boolean {
-    if (!this.receiving || nowUs - this.lastEnd[0]! < this.idleUs - EPSILON_US) return false;
+    if (!this.due(nowUs)) return false;
     this.finish();
     return true;
   }

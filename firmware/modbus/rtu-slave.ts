@@ -10,6 +10,12 @@
  * runs: that is where a new address or baud rate written over Modbus takes
  * effect, so the reply still goes out with the settings it was asked with.
  *
+ * A UART that reports in bursts (the ESP32's) gets a receive timeout of the
+ * whole number of character times just over t1.5, so that a gap over t1.5
+ * inside a frame shows as a report by timeout followed by more characters;
+ * the frame ends t3.5 after its last character by a timer, once the FIFO is
+ * found empty (framer.ts).
+ *
  * Steady state allocates nothing: fixed receive and transmit buffers, and the
  * views handed to write() are cached by offset and length.
  */
@@ -35,6 +41,17 @@ type State = "closed" | "listening" | "sending";
 /** A parked timer's interval: far enough never to fire, small enough for a 32-bit ms count. */
 const PARKED_MS = 0x3fffffff;
 
+/** A zero-length read takes nothing and tells whether characters are waiting (0) or not (undefined). */
+const PEEK = new Uint8Array(0);
+
+/**
+ * The receive timeout for burst reception, in whole character times: the
+ * fewest whose silence exceeds t1.5 (the UART counts whole characters).
+ */
+export function receiveTimeoutCharacters(timing: FrameTiming): number {
+  return Math.max(1, Math.ceil(timing.t15Us / timing.characterUs - 1e-9));
+}
+
 export class RtuSlave {
   readonly #options: RtuSlaveOptions;
   readonly #server: ModbusServer;
@@ -53,6 +70,8 @@ export class RtuSlave {
   /** Timer callbacks, made once: nothing is allocated per frame. */
   readonly #onFrameTimerBound = (): void => this.#onFrameTimer();
   readonly #sentBound = (): void => this.#sent();
+  #burst = false;
+  #threshold = 120;
   #writable = 0;
   #txLength = 0;
   #txOffset = 0;
@@ -80,13 +99,10 @@ export class RtuSlave {
     this.#timing = timing;
     this.#line = line;
     const burst = port.receiveTiming === "burst";
-    // ESP32: the RX timeout counts whole characters; ceil(t3.5) of them, so a
-    // timeout is always a frame boundary.
-    const receiveTimeout = Math.ceil(timing.t35Us / timing.characterUs - 1e-9);
-    const threshold = port.receiveThreshold ?? 120;
-    // A FIFO-full chunk is followed within `threshold` more characters and a
-    // timeout, unless the frame ended exactly there.
-    this.#framer.configure(timing, port.receiveTiming, burst ? (threshold + receiveTimeout + 2) * timing.characterUs : undefined);
+    const receiveTimeout = receiveTimeoutCharacters(timing);
+    this.#burst = burst;
+    this.#threshold = port.receiveThreshold ?? 120;
+    this.#framer.configure(timing, port.receiveTiming, burst ? receiveTimeout * timing.characterUs : undefined);
     this.#writable = 0;
     const self = this;
     this.#serial = new port.io({
@@ -133,24 +149,21 @@ export class RtuSlave {
   #onReadable(count: number): void {
     const serial = this.#serial;
     if (serial === undefined) return;
-    const port = this.#options.port;
     const errors = serial.errors?.() ?? 0;
     const flags = (errors & SERIAL_OVERRUN ? FRAME_OVERRUN : 0) | (errors & (SERIAL_PARITY | SERIAL_FRAMING) ? FRAME_CHARACTER : 0);
     const chunk = this.#chunk;
-    if (port.receiveTiming === "burst") {
-      // Read what the callback announced; a count below the FIFO threshold
-      // means the receive timeout fired: the frame is over.
-      const complete = count < (port.receiveThreshold ?? 120);
-      let first = true;
-      for (;;) {
-        const n = serial.read(chunk);
+    if (this.#burst) {
+      // A report of fewer characters than the FIFO threshold came by receive timeout.
+      const byTimeout = count < this.#threshold;
+      let n = serial.read(chunk);
+      if (n === undefined || n === 0) return;
+      this.#framer.receiveBurst(chunk, n, this.#micros(), byTimeout, flags);
+      // Characters that arrived while the first read ran (the FIFO is no larger than the chunk).
+      while (n === chunk.length) {
+        n = serial.read(chunk);
         if (n === undefined || n === 0) break;
-        const more = n === chunk.length;
-        this.#framer.receiveBurst(chunk, n, this.#micros(), complete && !more, first ? flags : 0);
-        first = false;
-        if (!more) break;
+        this.#framer.receiveBurst(chunk, n, this.#micros(), false, 0);
       }
-      if (first && complete) this.#framer.poll(Number.POSITIVE_INFINITY);
     } else {
       const n = serial.read(chunk);
       if (n === undefined || n === 0) return;
@@ -162,18 +175,19 @@ export class RtuSlave {
   #armFrameTimer(): void {
     if (this.#frameArmed) return;
     this.#frameArmed = true;
-    this.#frameTimer = this.#arm(this.#frameTimer, this.#framer.deadlineUs - this.#micros(), this.#onFrameTimerBound);
+    // Whole milliseconds, at least 1, computed here: V8 boxes a fractional
+    // number passed to a call it does not inline (XS never allocates for one).
+    this.#frameTimer = this.#arm(this.#frameTimer, Math.max(1, Math.ceil((this.#framer.deadlineUs - this.#micros()) / 1000)), this.#onFrameTimerBound);
   }
 
   /**
    * Arms `timer` (created on first use, calling `fire`) to fire once in
-   * `delayUs`. Each timer lives as long as the slave, parked when idle: Moddable removes a one-shot
+   * `ms` (whole milliseconds). Each timer lives as long as the slave, parked when idle: Moddable removes a one-shot
    * timer once it has fired, so a parked repeating one is what can be re-armed
    * without allocating a new one per frame.
    */
-  #arm(timer: TimerId | undefined, delayUs: number, fire: () => void): TimerId {
+  #arm(timer: TimerId | undefined, ms: number, fire: () => void): TimerId {
     const service = this.#options.timer;
-    const ms = Math.max(1, Math.ceil(delayUs / 1000));
     if (timer === undefined) {
       timer = service.repeat(() => {
         service.schedule(timer!); // park it
@@ -195,9 +209,20 @@ export class RtuSlave {
 
   #onFrameTimer(): void {
     this.#frameArmed = false;
+    const framer = this.#framer;
+    if (!framer.busy) return;
     // Timers run in whole milliseconds and may come early or late; the
     // microsecond clock decides whether t3.5 has really passed.
-    if (!this.#framer.poll(this.#micros()) && this.#framer.busy) this.#armFrameTimer();
+    const now = this.#micros();
+    if (!framer.due(now)) {
+      this.#armFrameTimer();
+      return;
+    }
+    // A character that began within t3.5 has ended by now, but a bursting UART
+    // holds it until its receive timeout: its report, with its timing, decides
+    // whether it continues this frame or starts the next.
+    if (this.#burst && this.#serial?.read(PEEK) === 0) return;
+    framer.poll(now);
   }
 
   #onFrame(frame: Uint8Array, length: number, flags: number): void {
@@ -241,7 +266,7 @@ export class RtuSlave {
     if (this.#txOffset < this.#txLength) return; // onWritable continues
     // Everything is in the FIFO; it drains one character time per byte.
     const queued = this.#options.port.transmitFifo - this.#writable;
-    this.#sentTimer = this.#arm(this.#sentTimer, (queued + 1) * this.#timing!.characterUs, this.#sentBound);
+    this.#sentTimer = this.#arm(this.#sentTimer, Math.max(1, Math.ceil(((queued + 1) * this.#timing!.characterUs) / 1000)), this.#sentBound);
   }
 
   #sent(): void {

@@ -26,7 +26,14 @@ export const FRAME_OVERRUN = 2;
 /** A character arrived with a parity or framing error. */
 export const FRAME_CHARACTER = 4;
 
-/** Indices into ModbusServer.counters. The first eight are the ones diagnostics 0B-12 return. */
+/**
+ * Indices into ModbusServer.counters. The first eight are the ones
+ * diagnostics 0B-12 return (serial line spec §6.1): bus messages are frames
+ * with a good CRC, any address; bus communication errors are frames that are
+ * not messages (a bad CRC, or one that cannot be checked: a character error,
+ * an overrun, a gap over t1.5, fewer than 4 bytes); exceptions include the
+ * errors found in broadcasts, which are never answered.
+ */
 export const C_BUS_MESSAGES = 0;
 export const C_BUS_COMM_ERRORS = 1;
 export const C_EXCEPTIONS = 2;
@@ -37,7 +44,7 @@ export const C_BUSY = 6;
 export const C_OVERRUNS = 7;
 /** Frames whose length does not match their function code: dropped. */
 export const C_LENGTH_ERRORS = 8;
-/** Frames with a gap longer than t1.5 inside: dropped. */
+/** Frames with a gap longer than t1.5 inside: dropped (also counted in C_BUS_COMM_ERRORS). */
 export const C_TIMING_ERRORS = 9;
 /** Good frames for another slave. */
 export const C_OTHER_ADDRESS = 10;
@@ -166,8 +173,12 @@ export class ModbusServer {
    */
   handleFrame(rx: Uint8Array, length: number, flags: number, tx: Uint8Array): number {
     const c = this.counters;
-    c[C_BUS_MESSAGES]++;
-    if (flags !== FRAME_OK) {
+    if (flags !== FRAME_OK || !crcValid(rx, length)) {
+      // Not a message: its CRC is wrong, or cannot be computed or trusted.
+      c[C_BUS_COMM_ERRORS]++;
+      this.diagnosticRegister |= DIAG_COMM_ERROR;
+      if (flags & FRAME_CHARACTER) c[C_CHARACTER_ERRORS]++;
+      if (flags & FRAME_TIMING) c[C_TIMING_ERRORS]++;
       if (flags & FRAME_OVERRUN) {
         // Only messages for this slave count as overruns (08/12); the address
         // is the first character, the one least likely to be the lost one.
@@ -177,20 +188,10 @@ export class ModbusServer {
           this.diagnosticRegister |= DIAG_OVERRUN;
           this.logEvent(0x80 | 0x10 | (this.listenOnly ? 0x20 : 0));
         }
-      } else if (flags & FRAME_CHARACTER) {
-        c[C_BUS_COMM_ERRORS]++;
-        c[C_CHARACTER_ERRORS]++;
-        this.diagnosticRegister |= DIAG_COMM_ERROR;
-      } else {
-        c[C_TIMING_ERRORS]++;
       }
       return 0;
     }
-    if (!crcValid(rx, length)) {
-      c[C_BUS_COMM_ERRORS]++;
-      this.diagnosticRegister |= DIAG_COMM_ERROR;
-      return 0;
-    }
+    c[C_BUS_MESSAGES]++;
     const unit = rx[0]!;
     if (unit !== 0 && unit !== this.address) {
       c[C_OTHER_ADDRESS]++;
@@ -226,6 +227,8 @@ export class ModbusServer {
       // Broadcasts and force-listen-only send nothing.
       c[C_NO_RESPONSE]++;
       if (this.exception === 0) this.eventCount = (this.eventCount + 1) & 0xffff;
+      // An error found in a broadcast is an exception (08/0D) though none is sent.
+      else c[C_EXCEPTIONS]++;
       this.logEvent(0x40 | (this.listenOnly ? 0x20 : 0));
     } else {
       const code = this.exception;
@@ -322,16 +325,12 @@ export class ModbusServer {
       }
       case 0x17: {
         if (length < 13 || length !== 13 + rx[10]!) return WRONG_LENGTH;
+        if (!readWriteQuantitiesValid(rx)) return this.fail(tx, fc, ILLEGAL_DATA_VALUE);
         const readStart = (rx[2]! << 8) | rx[3]!;
         const readQuantity = (rx[4]! << 8) | rx[5]!;
-        const writeStart = (rx[6]! << 8) | rx[7]!;
-        const writeQuantity = (rx[8]! << 8) | rx[9]!;
-        if (readQuantity < 1 || readQuantity > 125 || writeQuantity < 1 || writeQuantity > 121 || rx[10] !== writeQuantity << 1) {
-          return this.fail(tx, fc, ILLEGAL_DATA_VALUE);
-        }
         if (map.holdingRegisters.cover(readStart, readQuantity) < 0) return this.fail(tx, fc, ILLEGAL_DATA_ADDRESS);
         // The write happens before the read (application protocol §6.17).
-        let code = map.writeRegisters(writeStart, writeQuantity, rx, 11);
+        let code = map.writeRegisters((rx[6]! << 8) | rx[7]!, (rx[8]! << 8) | rx[9]!, rx, 11);
         if (code === OK) code = map.readRegisters(map.holdingRegisters, readStart, readQuantity, tx, 3);
         if (code !== OK) return this.fail(tx, fc, code);
         tx[1] = fc;
@@ -382,7 +381,14 @@ export class ModbusServer {
     }
   }
 
-  /** Broadcasts: only writes (and the three diagnostics commands) are executed; nothing is answered. */
+  /**
+   * Broadcasts: writes are executed (FC 17 its write only: a read has no one
+   * to go to), and the diagnostics commands that change state; nothing is
+   * answered. Anything else cannot be carried out without a reply: it is an
+   * error in the broadcast (serial line spec §2.1: broadcasts are writes),
+   * counted like the exception it would have been. Returns 0, with the
+   * exception code in this.exception, or WRONG_LENGTH.
+   */
   private executeBroadcast(rx: Uint8Array, length: number, fc: number): number {
     const map = this.map;
     let code = OK;
@@ -405,18 +411,31 @@ export class ModbusServer {
         if (length !== 10) return WRONG_LENGTH;
         code = map.maskWriteRegister((rx[2]! << 8) | rx[3]!, (rx[4]! << 8) | rx[5]!, (rx[6]! << 8) | rx[7]!);
         break;
+      case 0x17:
+        if (length < 13 || length !== 13 + rx[10]!) return WRONG_LENGTH;
+        code = readWriteQuantitiesValid(rx) ? map.writeRegisters((rx[6]! << 8) | rx[7]!, (rx[8]! << 8) | rx[9]!, rx, 11) : ILLEGAL_DATA_VALUE;
+        break;
       case 0x08: {
-        if (length !== 8) return WRONG_LENGTH;
+        if (length < 6) return WRONG_LENGTH;
         const sub = (rx[2]! << 8) | rx[3]!;
+        if (sub !== 0x01 && sub !== 0x04 && sub !== 0x0a && sub !== 0x14) {
+          // Echoes, registers and counters only make sense as replies.
+          code = ILLEGAL_FUNCTION;
+          break;
+        }
+        if (length !== 8) return WRONG_LENGTH;
         const data = (rx[4]! << 8) | rx[5]!;
-        if (sub === 0x01 && (data === 0 || data === 0xff00)) this.deferred = data === 0xff00 ? DEFER_RESTART_CLEAR_LOG : DEFER_RESTART;
-        else if (sub === 0x04 && data === 0) this.enterListenOnly();
-        else if (sub === 0x0a && data === 0) this.deferred = DEFER_CLEAR_COUNTERS;
-        else code = ILLEGAL_FUNCTION;
+        if (sub === 0x01) {
+          if (data === 0 || data === 0xff00) this.deferred = data === 0xff00 ? DEFER_RESTART_CLEAR_LOG : DEFER_RESTART;
+          else code = ILLEGAL_DATA_VALUE;
+        } else if (data !== 0) code = ILLEGAL_DATA_VALUE;
+        else if (sub === 0x04) this.enterListenOnly();
+        else if (sub === 0x0a) this.deferred = DEFER_CLEAR_COUNTERS;
+        else this.clearOverrun();
         break;
       }
       default:
-        // Reads and everything else have no meaning without a reply: ignored.
+        // Reads and everything else have no meaning without a reply.
         code = ILLEGAL_FUNCTION;
     }
     if (code === WRONG_LENGTH) return WRONG_LENGTH;
@@ -487,8 +506,7 @@ export class ModbusServer {
         break;
       case 0x14:
         if (data !== 0) return this.fail(tx, 0x08, ILLEGAL_DATA_VALUE);
-        c[C_OVERRUNS] = 0;
-        this.diagnosticRegister &= ~DIAG_OVERRUN;
+        this.clearOverrun();
         return echo(rx, tx, 5);
       default:
         return this.fail(tx, 0x08, ILLEGAL_FUNCTION);
@@ -499,6 +517,12 @@ export class ModbusServer {
     tx[4] = value >>> 8;
     tx[5] = value & 0xff;
     return 5;
+  }
+
+  /** 08/14: the overrun counter and the diagnostic register's overrun flag. */
+  private clearOverrun(): void {
+    this.counters[C_OVERRUNS] = 0;
+    this.diagnosticRegister &= ~DIAG_OVERRUN;
   }
 
   /** 08/01: counters cleared, listen-only left; FF00 also clears the event log. */
@@ -570,6 +594,13 @@ export class ModbusServer {
     tx[7] = count;
     return o - 1;
   }
+}
+
+/** FC 17's quantities: read 1-125, write 1-121, and a byte count of twice the write quantity. */
+function readWriteQuantitiesValid(rx: Uint8Array): boolean {
+  const readQuantity = (rx[4]! << 8) | rx[5]!;
+  const writeQuantity = (rx[8]! << 8) | rx[9]!;
+  return readQuantity >= 1 && readQuantity <= 125 && writeQuantity >= 1 && writeQuantity <= 121 && rx[10] === writeQuantity << 1;
 }
 
 /** Copies the request PDU's first `pduLength` bytes as the reply (FC 05, 06, 0F, 10, 16, 08). */

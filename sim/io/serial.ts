@@ -24,6 +24,7 @@ import { SERIAL_FRAMING, SERIAL_OVERRUN, SERIAL_PARITY } from "../../firmware/ho
 import type { ScheduledEvent, SimClock } from "../clock/sim-clock";
 import type { PowerDomain } from "../device/power-domain";
 import type { GpioBank } from "./gpio-bank";
+import { characterBits } from "../../firmware/modbus/timing";
 import { characterMs, type LineFormat, type LinePort, type Reception, type SerialLine } from "../serial/line";
 
 /** Where a transceiver is wired: the UART pins that reach the bus. */
@@ -64,6 +65,8 @@ export interface UartControl {
   releaseWhenIdle(): void;
   transmitIdle(): boolean;
   takeErrors(): number;
+  /** Characters waiting in the receive FIFO (uart_get_buffered_data_len). */
+  receiveLevel(): number;
 }
 
 export interface UartBank {
@@ -283,6 +286,10 @@ export function createUartBank(transceivers: readonly TransceiverWiring[], clock
       return errors;
     }
 
+    receiveLevel(): number {
+      return this.#rx.length;
+    }
+
     // The model
 
     /** Half-duplex: with DE asserted the transceiver's receiver is off (/RE tied to DE). */
@@ -311,10 +318,15 @@ export function createUartBank(transceivers: readonly TransceiverWiring[], clock
       this.#armTimeout(reception.end);
     }
 
-    /** The RX timeout: `receiveTimeout` character times of silence after `lastEnd`. */
+    /**
+     * The RX timeout: `receiveTimeout` character times of silence after
+     * `lastEnd`, as ESP-IDF programs it (characters × bits per character) and
+     * the chip counts it, in whole units of 8 bit times.
+     */
     #armTimeout(lastEnd: number): void {
       if (this.#timeoutEvent !== undefined) clock.cancel(this.#timeoutEvent);
-      const timeoutMs = this.#receiveTimeout * characterMs(this.#format);
+      const bits = this.#receiveTimeout * characterBits(this.#format);
+      const timeoutMs = (Math.ceil(bits / 8) * 8 * 1000) / this.#format.baud;
       this.#timeoutEvent = clock.schedule(lastEnd + timeoutMs, () => {
         this.#timeoutEvent = undefined;
         // A start bit already on the wire resets the UART's idle count, as on

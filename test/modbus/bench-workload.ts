@@ -1,17 +1,37 @@
 /**
  * The benchmark's workload, run natively on Node and inside XS: one slave
- * transaction is the request's bytes going through the RTU framer (at once,
- * as the device's UART hands them over, or one character at a time, as the
- * simulator's wire does), the frame through the server (CRC, address,
- * function, register map), and the reply with its CRC in the transmit buffer.
+ * transaction is the firmware's whole receive and transmit path, the
+ * RtuSlave over a UART and timer service that allocate nothing and do
+ * almost nothing (uart-double.ts):
+ *
+ * - the UART's onReadable: the error flags, read() into the receive buffer,
+ *   the microsecond clock, the framer (at once, as the ESP32's FIFO hands a
+ *   request over after its receive timeout; or one character at a time, as
+ *   the simulator's wire does);
+ * - the frame timer, armed, fired at t3.5, and its peek at the FIFO;
+ * - the server: CRC, address, function, register map, the reply and its CRC;
+ * - the reply written in FIFO-sized pieces, the transmit timer, and the
+ *   end-of-transaction callback.
+ *
+ * Not included: what the device's natives do (Moddable's Serial copying to
+ * and from the hardware FIFO, its interrupt and the event loop's dispatch of
+ * onReadable, its timer service). The stand-ins' own work replaces it and is
+ * included: native copies of the bytes, a scan of four timer slots.
+ *
+ * For comparison, `framerAndServer` is the core alone: the request handed to
+ * the framer at once, the frame to the server, no UART, timers or slave.
  */
 import { appendCrc } from "../../firmware/modbus/crc16";
-import { RtuFramer } from "../../firmware/modbus/framer";
 import { compileRegisterMap } from "../../firmware/modbus/register-map";
+import { RtuFramer } from "../../firmware/modbus/framer";
+import { RtuSlave, receiveTimeoutCharacters } from "../../firmware/modbus/rtu-slave";
 import { ModbusServer } from "../../firmware/modbus/server";
-import { frameTiming } from "../../firmware/modbus/timing";
+import { frameTiming, type LineFormat } from "../../firmware/modbus/timing";
+import { UartDouble } from "./uart-double";
 
 export type Kind = "fc03" | "fc10";
+
+export const BENCH_LINE: LineFormat = { baud: 115200, parity: "even", stopBits: 1 };
 
 export function request(kind: Kind): Uint8Array {
   const body =
@@ -24,13 +44,55 @@ export function request(kind: Kind): Uint8Array {
   return frame;
 }
 
-/**
- * A slave over a 100-register storage map, fed by `transact()`: "burst" hands
- * the request over at once, as the ESP32's UART FIFO does on the device;
- * "character" one character at a time, as the simulator's wire does.
- */
-export function slave(mode: "burst" | "character" = "burst"): { transact(frame: Uint8Array): number; reply: Uint8Array } {
-  const timing = frameTiming({ baud: 115200, parity: "even", stopBits: 1 });
+export interface BenchSlave {
+  /** Runs one transaction; returns the reply's length (0 for none), the reply in `reply`. */
+  transact(frame: Uint8Array): number;
+  readonly reply: Uint8Array;
+  readonly server: ModbusServer;
+}
+
+/** A slave over `map` (default: a 100-register storage block) behind the UART double, at 115200 8E1. */
+export function benchSlave(mode: "burst" | "character" = "burst", map = compileRegisterMap({ blocks: [{ name: "h", table: "holding-registers", address: 0, source: "storage", count: 100 }] }, {})): BenchSlave {
+  const timing = frameTiming(BENCH_LINE);
+  const server = new ModbusServer({ map, address: 1, identity: { vendorName: "fieldnode", productCode: "fieldnode", majorMinorRevision: "0" } });
+  const uart = new UartDouble(mode);
+  const slave = new RtuSlave({ port: uart.port, timer: uart.timers, clock: uart.clock, server, log: () => {} });
+  slave.open(BENCH_LINE);
+  uart.drained();
+  const now = uart.now;
+  const characterUs = timing.characterUs;
+  const receiveTimeoutUs = receiveTimeoutCharacters(timing) * characterUs;
+  const quietUs = timing.t35Us + 2 * characterUs;
+  const one = new Uint8Array(1);
+  return {
+    reply: uart.transmitted,
+    server,
+    transact(frame: Uint8Array): number {
+      uart.transmittedLength = 0;
+      now[0] += quietUs;
+      if (mode === "burst") {
+        uart.arrive(frame, frame.length);
+        // Reported by the receive timeout, after the last character.
+        now[0] += frame.length * characterUs + receiveTimeoutUs;
+        uart.readable();
+      } else {
+        for (let i = 0; i < frame.length; i++) {
+          one[0] = frame[i]!;
+          uart.arrive(one, 1);
+          now[0] += characterUs;
+          uart.readable();
+        }
+      }
+      uart.settle();
+      uart.drained();
+      return uart.transmittedLength;
+    },
+  };
+}
+
+/** The framer and server alone, fed the whole request at once (FIFO reports by timeout). */
+export function framerAndServer(): { transact(frame: Uint8Array): number; reply: Uint8Array } {
+  const timing = frameTiming(BENCH_LINE);
   const server = new ModbusServer({
     map: compileRegisterMap({ blocks: [{ name: "h", table: "holding-registers", address: 0, source: "storage", count: 100 }] }, {}),
     address: 1,
@@ -38,30 +100,18 @@ export function slave(mode: "burst" | "character" = "burst"): { transact(frame: 
   });
   const tx = new Uint8Array(256);
   let replyLength = 0;
-  const framer = new RtuFramer(timing, mode, (frame, length, flags) => {
+  const receiveTimeoutUs = receiveTimeoutCharacters(timing) * timing.characterUs;
+  const framer = new RtuFramer(timing, "burst", (frame, length, flags) => {
     replyLength = server.handleFrame(frame, length, flags, tx);
-  });
-  const one = new Uint8Array(1);
-  const characterUs = timing.characterUs;
-  const gapUs = timing.t35Us + 2 * characterUs;
-  // In an object field, not a closure variable: V8 boxes a changing double in a closure on every write.
-  const clock = { now: 0 };
+  }, receiveTimeoutUs);
+  const now = new Float64Array(1);
   return {
     reply: tx,
     transact(frame: Uint8Array): number {
       replyLength = 0;
-      clock.now += gapUs;
-      if (mode === "burst") {
-        clock.now += frame.length * characterUs;
-        framer.receiveBurst(frame, frame.length, clock.now, true, 0);
-        return replyLength;
-      }
-      for (let i = 0; i < frame.length; i++) {
-        one[0] = frame[i]!;
-        clock.now += characterUs;
-        framer.receive(one, 1, clock.now, 0);
-      }
-      framer.poll(clock.now + gapUs);
+      now[0] += timing.t35Us + (frame.length + 2) * timing.characterUs + receiveTimeoutUs;
+      framer.receiveBurst(frame, frame.length, now[0]!, true, 0);
+      framer.poll(now[0]! + timing.t35Us + timing.characterUs);
       return replyLength;
     },
   };
@@ -73,8 +123,8 @@ const clockMs: () => number = (() => {
 })();
 
 /** Microseconds per transaction over `n` transactions (after a warm-up), and the last reply. */
-export function measure(kind: Kind, n: number, mode: "burst" | "character" = "burst"): { usPerTransaction: number; reply: string; replyLength: number } {
-  const s = slave(mode);
+export function measure(kind: Kind, n: number, mode: "burst" | "character" | "framer" = "burst"): { usPerTransaction: number; reply: string; replyLength: number } {
+  const s = mode === "framer" ? framerAndServer() : benchSlave(mode);
   const frame = request(kind);
   let length = 0;
   for (let i = 0; i < Math.min(2000, n); i++) length = s.transact(frame);
@@ -92,4 +142,6 @@ export const scenarios = {
   fc10: () => measure("fc10", 20_000),
   "fc03-character": () => measure("fc03", 20_000, "character"),
   "fc10-character": () => measure("fc10", 20_000, "character"),
+  "fc03-framer": () => measure("fc03", 20_000, "framer"),
+  "fc10-framer": () => measure("fc10", 20_000, "framer"),
 };

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { OTA_IDLE } from "../../firmware/modbus/ota-status";
 import { ModbusServer } from "../../firmware/modbus/server";
 import { compileRegisterMap } from "../../firmware/modbus/register-map";
+import { frameTiming } from "../../firmware/modbus/timing";
 import { withCrc, Rig, toHex } from "./rig";
 import { conformance } from "./conformance-table";
 
@@ -36,9 +37,11 @@ const LIMITS_MAP = JSON.stringify({
         { point: "readOnly" },
         { point: "u32", type: "uint32" },
         { point: "small" },
+        { point: "failing" },
       ],
     },
-    { name: "test-coil", table: "coils", address: 3000, source: "test", points: [{ point: "readOnly" }, { point: "invalid" }] },
+    { name: "test-coil", table: "coils", address: 3000, source: "test", points: [{ point: "readOnly" }, { point: "invalid" }, { point: "failing" }] },
+    { name: "test-discrete", table: "discrete-inputs", address: 3000, source: "test", points: [{ point: "invalid" }] },
     { name: "test-input", table: "input-registers", address: 1000, source: "test", points: [{ point: "invalid" }] },
   ],
 });
@@ -57,6 +60,8 @@ function limitsRig(): Rig {
           u32: { read: () => u32, write: (v) => ((u32 = v), 0) },
           // Accepts 0-10 only.
           small: { read: () => small, check: (v) => (v <= 10 ? 0 : 3), write: (v) => ((small = v), 0) },
+          // Accepts any value, then fails to store it (a storage fault): 04.
+          failing: { read: () => 0, write: () => 4 },
         },
       },
     },
@@ -100,6 +105,7 @@ describe("FC 02 read discrete inputs", () => {
   conformance("02", "quantity 2001", "exception 03", () => expect(limitsRig().transact("01 02 00 00 07 d1")).toBe("01 82 03"));
   conformance("02", "quantity 0", "exception 03", () => expect(new Rig().transact("01 02 00 00 00 00")).toBe("01 82 03"));
   conformance("02", "unmapped input", "exception 02", () => expect(new Rig().transact("01 02 00 02 00 02")).toBe("01 82 02"));
+  conformance("02", "an input whose value is invalid", "exception 04", () => expect(limitsRig().transact("01 02 0b b8 00 01")).toBe("01 82 04"));
 });
 
 describe("FC 03 read holding registers", () => {
@@ -142,6 +148,7 @@ describe("FC 04 read input registers", () => {
     expect(rig.transact("01 04 00 32 00 0a")).toBe("01 04 14 00 01 00 2a 00 01 23 45 00 02 00 00 00 00 00 02 00 00 00 01");
   });
   conformance("04", "quantity 126", "exception 03", () => expect(new Rig().transact("01 04 00 00 00 7e")).toBe("01 84 03"));
+  conformance("04", "quantity 0", "exception 03", () => expect(new Rig().transact("01 04 00 00 00 00")).toBe("01 84 03"));
   conformance("04", "unmapped input register", "exception 02", () => expect(new Rig().transact("01 04 00 0a 00 01")).toBe("01 84 02"));
   conformance("04", "an invalid live value", "exception 04", () => expect(limitsRig().transact("01 04 03 e8 00 01")).toBe("01 84 04"));
 });
@@ -158,6 +165,7 @@ describe("FC 05 write single coil", () => {
   conformance("05", "a bad value is reported before a bad address", "exception 03", () => expect(new Rig().transact("01 05 00 10 12 34")).toBe("01 85 03"));
   conformance("05", "unmapped coil", "exception 02", () => expect(new Rig().transact("01 05 00 10 ff 00")).toBe("01 85 02"));
   conformance("05", "a read-only coil", "exception 02", () => expect(limitsRig().transact("01 05 0b b8 ff 00")).toBe("01 85 02"));
+  conformance("05", "a coil whose source fails to store it", "exception 04", () => expect(limitsRig().transact("01 05 0b ba ff 00")).toBe("01 85 04"));
 });
 
 describe("FC 06 write single register", () => {
@@ -172,6 +180,7 @@ describe("FC 06 write single register", () => {
   conformance("06", "unmapped register", "exception 02", () => expect(new Rig().transact("01 06 00 04 00 00")).toBe("01 86 02"));
   conformance("06", "a read-only register", "exception 02", () => expect(limitsRig().transact("01 06 03 e9 00 01")).toBe("01 86 02"));
   conformance("06", "half of a 32-bit value", "exception 02", () => expect(limitsRig().transact("01 06 03 ea 00 01")).toBe("01 86 02"));
+  conformance("06", "a register whose source fails to store it", "exception 04", () => expect(limitsRig().transact("01 06 03 ed 00 01")).toBe("01 86 04"));
   conformance("06", "configuration while an update writes flash", "exception 06", () => {
     const rig = new Rig({ ota: () => ({ ...OTA_IDLE, state: 1, inProgress: true }) });
     expect(rig.transact("01 06 00 00 00 05")).toBe("01 86 06");
@@ -199,6 +208,7 @@ describe("FC 0F write multiple coils", () => {
     expect(rig.transact("01 01 00 00 00 10")).toBe("01 01 02 00 00");
   });
   conformance("0F", "a read-only coil among them; nothing written", "exception 02", () => expect(limitsRig().transact("01 0f 0b b8 00 01 01 01")).toBe("01 8f 02"));
+  conformance("0F", "a coil whose source fails to store it", "exception 04", () => expect(limitsRig().transact("01 0f 0b ba 00 01 01 01")).toBe("01 8f 04"));
 });
 
 describe("FC 10 write multiple registers", () => {
@@ -223,6 +233,10 @@ describe("FC 10 write multiple registers", () => {
     expect(rig.transact("01 03 00 00 00 02")).toBe("01 03 04 00 01 00 c0");
   });
   conformance("10", "a value a point's check refuses", "exception 03", () => expect(limitsRig().transact("01 10 03 ec 00 01 02 00 0b")).toBe("01 90 03"));
+  conformance("10", "a register whose source fails to store it", "exception 04", () => expect(limitsRig().transact("01 10 03 ed 00 01 02 00 01")).toBe("01 90 04"));
+  conformance("10", "configuration while an update writes flash", "exception 06", () => {
+    expect(new Rig({ ota: () => ({ ...OTA_IDLE, state: 1, inProgress: true }) }).transact("01 10 00 00 00 01 02 00 05")).toBe("01 90 06");
+  });
   conformance("10", "32-bit value written whole", "normal", () => {
     const rig = limitsRig();
     expect(rig.transact("01 10 03 ea 00 02 04 00 01 00 02")).toBe("01 10 03 ea 00 02");
@@ -242,6 +256,11 @@ describe("FC 16 mask write register", () => {
   });
   conformance("16", "unmapped register", "exception 02", () => expect(new Rig().transact("01 16 00 04 ff ff 00 00")).toBe("01 96 02"));
   conformance("16", "a 32-bit value", "exception 02", () => expect(limitsRig().transact("01 16 03 ea ff ff 00 00")).toBe("01 96 02"));
+  conformance("16", "a register whose current value is invalid", "exception 04", () => expect(limitsRig().transact("01 16 03 e8 ff ff 00 00")).toBe("01 96 04"));
+  conformance("16", "a register whose source fails to store it", "exception 04", () => expect(limitsRig().transact("01 16 03 ed 00 00 00 01")).toBe("01 96 04"));
+  conformance("16", "configuration while an update writes flash", "exception 06", () => {
+    expect(new Rig({ ota: () => ({ ...OTA_IDLE, state: 1, inProgress: true }) }).transact("01 16 00 00 ff ff 00 00")).toBe("01 96 06");
+  });
 });
 
 describe("FC 17 read/write multiple registers", () => {
@@ -264,6 +283,17 @@ describe("FC 17 read/write multiple registers", () => {
     expect(rig.transact("01 03 00 64 00 01")).toBe("01 03 02 00 00");
   });
   conformance("17", "unmapped write range", "exception 02", () => expect(new Rig().transact("01 17 00 64 00 01 00 04 00 01 02 00 09")).toBe("01 97 02"));
+  conformance("17", "read quantity 0", "exception 03", () => expect(new Rig().transact("01 17 00 64 00 00 00 65 00 01 02 00 09")).toBe("01 97 03"));
+  conformance("17", "write quantity 0", "exception 03", () => expect(new Rig().transact("01 17 00 64 00 01 00 65 00 00 00")).toBe("01 97 03"));
+  conformance("17", "a register to write whose source fails to store it", "exception 04", () => expect(limitsRig().transact("01 17 00 00 00 01 03 ed 00 01 02 00 01")).toBe("01 97 04"));
+  conformance("17", "a register to read whose value is invalid (after the write)", "exception 04", () => {
+    const rig = limitsRig();
+    expect(rig.transact("01 17 03 e8 00 01 00 00 00 01 02 00 09")).toBe("01 97 04");
+    expect(rig.transact("01 03 00 00 00 01")).toBe("01 03 02 00 09");
+  });
+  conformance("17", "configuration while an update writes flash", "exception 06", () => {
+    expect(new Rig({ ota: () => ({ ...OTA_IDLE, state: 1, inProgress: true }) }).transact("01 17 00 00 00 01 00 00 00 01 02 00 05")).toBe("01 97 06");
+  });
 });
 
 describe("FC 08 diagnostics", () => {
@@ -320,18 +350,57 @@ describe("FC 08 diagnostics", () => {
     expect(rig.transact("01 08 00 0b 00 00")).toBe("01 08 00 0b 00 01");
     expect(rig.transact("01 08 00 02 00 00")).toBe("01 08 00 02 00 00");
   });
-  conformance("08/0B", "bus message count: every frame, any address, good or bad CRC", "normal", () => {
+  conformance("08/0B", "bus message count: good-CRC frames, any address, this request included; bad CRCs are not counted", "normal", () => {
     const rig = new Rig();
     rig.transact("01 03 00 00 00 01");
     rig.transact("02 03 00 00 00 01");
     rig.sendRaw([0x01, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00]);
-    expect(rig.transact("01 08 00 0b 00 00")).toBe("01 08 00 0b 00 04");
+    expect(rig.transact("01 08 00 0b 00 00")).toBe("01 08 00 0b 00 03");
   });
-  conformance("08/0C", "bus communication error count (CRC errors)", "normal", () => {
+  conformance("08/0B", "a frame with a character error is not a message", "normal", () => {
+    const rig = new Rig();
+    rig.master.format = { baud: 19200, parity: "odd", stopBits: 1 };
+    rig.sendRaw(withCrc("01 03 00 00 00 01"));
+    rig.master.format = rig.lineFormat;
+    expect(rig.transact("01 08 00 0b 00 00")).toBe("01 08 00 0b 00 01");
+  });
+  conformance("08/0C", "bus communication error count: CRC errors", "normal", () => {
     const rig = new Rig();
     rig.sendRaw([0x01, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00]);
     rig.sendRaw([0x07, 0x03, 0x00, 0x00, 0x00, 0x01, 0x12, 0x34]);
     expect(rig.transact("01 08 00 0c 00 00")).toBe("01 08 00 0c 00 02");
+  });
+  conformance("08/0C", "counts a frame with parity errors", "normal", () => {
+    const rig = new Rig();
+    rig.master.format = { baud: 19200, parity: "odd", stopBits: 1 };
+    rig.sendRaw(withCrc("01 03 00 00 00 01"));
+    rig.master.format = rig.lineFormat;
+    expect(rig.transact("01 08 00 0c 00 00")).toBe("01 08 00 0c 00 01");
+  });
+  conformance("08/0C", "counts a frame with framing errors", "normal", () => {
+    const rig = new Rig();
+    rig.master.format = { baud: 19200, parity: "none", stopBits: 1 };
+    rig.sendRaw(withCrc("01 03 00 00 00 01"));
+    rig.master.format = rig.lineFormat;
+    expect(rig.transact("01 08 00 0c 00 00")).toBe("01 08 00 0c 00 01");
+  });
+  conformance("08/0C", "counts messages shorter than 3 bytes (no CRC to check)", "normal", () => {
+    const rig = new Rig();
+    rig.sendRaw([0x01]);
+    rig.sendRaw([0x01, 0x03]);
+    expect(rig.transact("01 08 00 0c 00 00")).toBe("01 08 00 0c 00 02");
+  });
+  conformance("08/0C", "counts a frame broken by a gap over t1.5", "normal", () => {
+    const rig = new Rig();
+    const t = frameTiming(rig.lineFormat);
+    rig.sendRaw(withCrc("01 03 00 00 00 01"), { gapsUs: [0, 0, 0, 0, 2 * t.characterUs] });
+    expect(rig.transact("01 08 00 0c 00 00")).toBe("01 08 00 0c 00 01");
+  });
+  conformance("08/0C", "counts a frame whose characters overran (past 256 bytes), whoever it is for", "normal", () => {
+    const rig = new Rig();
+    rig.sendRaw(withCrc(`07 10 00 64 00 7c f8 ${"00 ".repeat(248).trim()}`));
+    expect(rig.transact("01 08 00 0c 00 00")).toBe("01 08 00 0c 00 01");
+    expect(rig.transact("01 08 00 12 00 00")).toBe("01 08 00 12 00 00");
   });
   conformance("08/0D", "bus exception error count", "normal", () => {
     const rig = new Rig();
@@ -368,12 +437,23 @@ describe("FC 08 diagnostics", () => {
   conformance("08/14", "clear overrun counter and flag", "normal", () => {
     const rig = new Rig();
     rig.sendRaw(withCrc(`01 10 00 64 00 7c f8 ${"00 ".repeat(248).trim()}`));
-    expect(rig.transact("01 08 00 02 00 00")).toBe("01 08 00 02 00 01");
+    // Bit 0 overrun, bit 1 communication error: an overrun is both.
+    expect(rig.transact("01 08 00 02 00 00")).toBe("01 08 00 02 00 03");
     expect(rig.transact("01 08 00 14 00 00")).toBe("01 08 00 14 00 00");
     expect(rig.transact("01 08 00 12 00 00")).toBe("01 08 00 12 00 00");
-    expect(rig.transact("01 08 00 02 00 00")).toBe("01 08 00 02 00 00");
+    expect(rig.transact("01 08 00 02 00 00")).toBe("01 08 00 02 00 02");
   });
-  conformance("08/0B", "counter requests with data other than 0000", "exception 03", () => expect(new Rig().transact("01 08 00 0b 00 01")).toBe("01 88 03"));
+  for (const sub of ["0b", "0c", "0d", "0e", "0f", "10", "11", "12"]) {
+    conformance(`08/${sub.toUpperCase()}`, "data other than 0000", "exception 03", () => expect(new Rig().transact(`01 08 00 ${sub} 00 01`)).toBe("01 88 03"));
+  }
+  conformance("08/02", "data other than 0000", "exception 03", () => expect(new Rig().transact("01 08 00 02 ff 00")).toBe("01 88 03"));
+  conformance("08/04", "data other than 0000: exception 03, and listen-only is not entered", "exception 03", () => {
+    const rig = new Rig();
+    expect(rig.transact("01 08 00 04 00 01")).toBe("01 88 03");
+    expect(rig.transact("01 03 00 00 00 01")).toBe("01 03 02 00 01");
+  });
+  conformance("08/0A", "data other than 0000", "exception 03", () => expect(new Rig().transact("01 08 00 0a 00 01")).toBe("01 88 03"));
+  conformance("08/14", "data other than 0000", "exception 03", () => expect(new Rig().transact("01 08 00 14 12 34")).toBe("01 88 03"));
   conformance("08/03", "change ASCII delimiter (ASCII only; this is RTU)", "exception 01", () => expect(new Rig().transact("01 08 00 03 0a 00")).toBe("01 88 01"));
   conformance("08/13", "an undefined sub-function", "exception 01", () => expect(new Rig().transact("01 08 00 13 00 00")).toBe("01 88 01"));
 });
@@ -442,6 +522,12 @@ describe("FC 2B / MEI 0E read device identification", () => {
   conformance("2B/0E", "individual access to an object the device lacks (03 VendorUrl)", "exception 02", () => {
     expect(new Rig().transact("01 2b 0e 04 03")).toBe("01 ab 02");
   });
+  conformance("2B/0E", "extended, stream access: every object the device has (it has no extended ones, 80-FF)", "normal", () => {
+    expect(new Rig().transact("01 2b 0e 03 00")).toBe(`01 2b 0e 03 82 00 00 06 ${[...basic, ...regular].join(" ")}`);
+  });
+  conformance("2B/0E", "extended, from object 80, which the device lacks: restarts at 00", "normal", () => {
+    expect(new Rig().transact("01 2b 0e 03 80")).toBe(`01 2b 0e 03 82 00 00 06 ${[...basic, ...regular].join(" ")}`);
+  });
   conformance("2B/0E", "read code 00", "exception 03", () => expect(new Rig().transact("01 2b 0e 00 00")).toBe("01 ab 03"));
   conformance("2B/0E", "read code 05", "exception 03", () => expect(new Rig().transact("01 2b 0e 05 00")).toBe("01 ab 03"));
   conformance("2B/0D", "MEI type other than 0E", "exception 01", () => expect(new Rig().transact("01 2b 0d 00 00")).toBe("01 ab 01"));
@@ -487,10 +573,11 @@ describe("addressing", () => {
     expect(rig.transact("00 0f 00 00 00 03 01 05")).toBeUndefined();
     expect(rig.transact("01 01 00 00 00 03")).toBe("01 01 01 05");
   });
-  conformance("03", "broadcast read: ignored", "no reply", () => {
+  conformance("03", "broadcast read: not executed, not answered, an error counted in 08/0D", "no reply", () => {
     const rig = new Rig();
     expect(rig.transact("00 03 00 00 00 01")).toBeUndefined();
-    expect(rig.counters()).toMatchObject({ broadcasts: 1, noResponse: 1, exceptions: 0 });
+    expect(rig.counters()).toMatchObject({ broadcasts: 1, noResponse: 1 });
+    expect(rig.transact("01 08 00 0d 00 00")).toBe("01 08 00 0d 00 01");
   });
   conformance("08/04", "broadcast force listen-only", "no reply", () => {
     const rig = new Rig();
@@ -521,9 +608,138 @@ describe("addressing", () => {
     expect(rig.transact("01 10 00 64 00 02 04 00 01 00")).toBeUndefined();
     expect(rig.counters().lengthErrors).toBe(1);
   });
+  conformance("03", "a frame shorter than 4 bytes: dropped and counted as a communication error", "no reply", () => {
+    const rig = new Rig();
+    rig.sendRaw([0x01, 0x03]);
+    expect(rig.counters()).toMatchObject({ busCommErrors: 1, busMessages: 0, serverMessages: 0 });
+  });
   it("answers at the slave address held in the settings", () => {
     const rig = new Rig({ settings: { address: 17 } });
     expect(rig.transact("11 03 00 00 00 01")).toBe("11 03 02 00 11");
     expect(rig.transact("01 03 00 00 00 01")).toBeUndefined();
   });
+});
+
+describe("broadcast (address 0): writes executed, nothing ever sent", () => {
+  conformance("05", "broadcast write single coil", "no reply", () => {
+    const rig = new Rig();
+    expect(rig.transact("00 05 00 02 ff 00")).toBeUndefined();
+    expect(rig.transact("01 01 00 00 00 08")).toBe("01 01 01 04");
+  });
+  conformance("16", "broadcast mask write register", "no reply", () => {
+    const rig = new Rig();
+    rig.transact("01 06 00 64 00 12");
+    expect(rig.transact("00 16 00 64 00 f2 00 25")).toBeUndefined();
+    expect(rig.transact("01 03 00 64 00 01")).toBe("01 03 02 00 17");
+  });
+  conformance("17", "broadcast read/write: the write is executed, the read skipped", "no reply", () => {
+    const rig = new Rig();
+    expect(rig.transact("00 17 00 64 00 02 00 65 00 01 02 12 34")).toBeUndefined();
+    expect(rig.transact("01 03 00 64 00 02")).toBe("01 03 04 00 00 12 34");
+    expect(rig.counters()).toMatchObject({ broadcasts: 1, noResponse: 1, exceptions: 0 });
+  });
+  conformance("17", "broadcast read/write: the read range is not checked, since nothing is read", "no reply", () => {
+    const rig = new Rig();
+    expect(rig.transact("00 17 00 04 00 01 00 64 00 01 02 00 09")).toBeUndefined();
+    expect(rig.transact("01 03 00 64 00 01")).toBe("01 03 02 00 09");
+  });
+  conformance("17", "broadcast read/write with read quantity 0: nothing written, an error counted in 08/0D", "no reply", () => {
+    const rig = new Rig();
+    expect(rig.transact("00 17 00 64 00 00 00 64 00 01 02 00 09")).toBeUndefined();
+    expect(rig.transact("01 03 00 64 00 01")).toBe("01 03 02 00 00");
+    expect(rig.transact("01 08 00 0d 00 00")).toBe("01 08 00 0d 00 01");
+  });
+  conformance("06", "broadcast write to an unmapped address: nothing sent, an error counted in 08/0D", "no reply", () => {
+    const rig = new Rig();
+    expect(rig.transact("00 06 00 04 00 01")).toBeUndefined();
+    expect(rig.transact("01 08 00 0d 00 00")).toBe("01 08 00 0d 00 01");
+    expect(rig.transact("01 08 00 0f 00 00")).toBe("01 08 00 0f 00 01");
+  });
+  conformance("06", "broadcast of a value the register refuses: nothing written, counted in 08/0D", "no reply", () => {
+    const rig = new Rig();
+    expect(rig.transact("00 06 00 00 00 00")).toBeUndefined();
+    expect(rig.transact("01 03 00 00 00 01")).toBe("01 03 02 00 01");
+    expect(rig.transact("01 08 00 0d 00 00")).toBe("01 08 00 0d 00 01");
+  });
+  conformance("06", "broadcast configuration write while an update writes flash: counted in 08/0D, not as a busy reply (08/11)", "no reply", () => {
+    const rig = new Rig({ ota: () => ({ ...OTA_IDLE, state: 1, inProgress: true }) });
+    expect(rig.transact("00 06 00 00 00 05")).toBeUndefined();
+    expect(rig.transact("01 08 00 0d 00 00")).toBe("01 08 00 0d 00 01");
+    expect(rig.transact("01 08 00 11 00 00")).toBe("01 08 00 11 00 00");
+  });
+  conformance("10", "broadcast write multiple registers with quantity 0: an error counted in 08/0D", "no reply", () => {
+    const rig = new Rig();
+    expect(rig.transact("00 10 00 64 00 00 00")).toBeUndefined();
+    expect(rig.transact("01 08 00 0d 00 00")).toBe("01 08 00 0d 00 01");
+  });
+  conformance("08/0A", "broadcast clear counters", "no reply", () => {
+    const rig = new Rig();
+    rig.transact("01 03 00 00 00 01");
+    expect(rig.transact("00 08 00 0a 00 00")).toBeUndefined();
+    expect(rig.transact("01 08 00 0b 00 00")).toBe("01 08 00 0b 00 01");
+  });
+  conformance("08/01", "broadcast restart communications leaves listen-only", "no reply", () => {
+    const rig = new Rig();
+    rig.transact("00 08 00 04 00 00");
+    expect(rig.transact("00 08 00 01 00 00")).toBeUndefined();
+    expect(rig.transact("01 03 00 00 00 01")).toBe("01 03 02 00 01");
+  });
+  conformance("08/14", "broadcast clear overrun counter and flag", "no reply", () => {
+    const rig = new Rig();
+    rig.sendRaw(withCrc(`01 10 00 64 00 7c f8 ${"00 ".repeat(248).trim()}`));
+    expect(rig.transact("00 08 00 14 00 00")).toBeUndefined();
+    expect(rig.transact("01 08 00 12 00 00")).toBe("01 08 00 12 00 00");
+  });
+  const notWrites: Array<[string, string]> = [
+    ["01", "00 01 00 00 00 01"],
+    ["02", "00 02 00 00 00 01"],
+    ["04", "00 04 00 00 00 01"],
+    ["08/00", "00 08 00 00 12 34"],
+    ["08/0B", "00 08 00 0b 00 00"],
+    ["0B", "00 0b"],
+    ["0C", "00 0c"],
+    ["11", "00 11"],
+    ["2B/0E", "00 2b 0e 01 00"],
+    ["41", "00 41 01 02"],
+  ];
+  for (const [fc, request] of notWrites) {
+    conformance(fc, "broadcast: not executed, not answered, an error counted in 08/0D", "no reply", () => {
+      const rig = new Rig();
+      expect(rig.transact(request)).toBeUndefined();
+      expect(rig.transact("01 08 00 0d 00 00")).toBe("01 08 00 0d 00 01");
+    });
+  }
+});
+
+describe("listen-only (08/04): nothing executed or answered until 08/01", () => {
+  const requests: Array<[string, string]> = [
+    ["01", "01 01 00 00 00 01"],
+    ["02", "01 02 00 00 00 01"],
+    ["03", "01 03 00 00 00 01"],
+    ["04", "01 04 00 00 00 01"],
+    ["05", "01 05 00 00 ff 00"],
+    ["06", "01 06 00 64 00 09"],
+    ["0F", "01 0f 00 00 00 01 01 01"],
+    ["10", "01 10 00 64 00 01 02 00 09"],
+    ["16", "01 16 00 64 00 00 00 09"],
+    ["17", "01 17 00 64 00 01 00 64 00 01 02 00 09"],
+    ["08/00", "01 08 00 00 12 34"],
+    ["08/0A", "01 08 00 0a 00 00"],
+    ["0B", "01 0b"],
+    ["0C", "01 0c"],
+    ["11", "01 11"],
+    ["2B/0E", "01 2b 0e 01 00"],
+  ];
+  for (const [fc, request] of requests) {
+    conformance(fc, "in listen-only: not executed, not answered", "no reply", () => {
+      const rig = new Rig();
+      rig.transact("01 06 00 65 00 01");
+      rig.transact("01 08 00 04 00 00");
+      expect(rig.transact(request)).toBeUndefined();
+      expect(rig.counters()).toMatchObject({ noResponse: 2, serverMessages: 3 });
+      rig.transact("01 08 00 01 00 00");
+      expect(rig.transact("01 03 00 64 00 02")).toBe("01 03 04 00 00 00 01");
+      expect(rig.transact("01 01 00 00 00 01")).toBe("01 01 01 00");
+    });
+  }
 });

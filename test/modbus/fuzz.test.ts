@@ -8,9 +8,9 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { crc16 } from "../../firmware/modbus/crc16";
 import { compileRegisterMap } from "../../firmware/modbus/register-map";
-import { FRAME_CHARACTER, FRAME_OK, FRAME_OVERRUN, FRAME_TIMING, ModbusServer } from "../../firmware/modbus/server";
+import { C_EXCEPTIONS, FRAME_CHARACTER, FRAME_OK, FRAME_OVERRUN, FRAME_TIMING, ModbusServer } from "../../firmware/modbus/server";
 import { frameTiming } from "../../firmware/modbus/timing";
-import { MODEL_MAP_JSON, expectedReply, modelTables } from "./reference-model";
+import { MODEL_MAP_JSON, broadcastEffect, expectedReply, modelTables } from "./reference-model";
 import { Rig, toHex, withCrc } from "./rig";
 
 const RUNS = {
@@ -155,7 +155,7 @@ describe("the slave against random input", () => {
     counted["valid requests vs model"] = requests;
   });
 
-  it("executes broadcast writes like unicast ones, and never answers them", () => {
+  it("executes broadcast writes like unicast ones (FC 17: its write), never answers, and counts the errors in 08/0D", () => {
     fc.assert(
       fc.property(requestPdu, (pdu) => {
         const server = newServer();
@@ -163,7 +163,8 @@ describe("the slave against random input", () => {
         const tx = new Uint8Array(256);
         const frame = withCrc(new Uint8Array([0, ...pdu]));
         expect(server.handleFrame(frame, frame.length, FRAME_OK, tx)).toBe(0);
-        if ([5, 6, 0x0f, 0x10, 0x16].includes(pdu[0]!)) expectedReply(model, pdu);
+        const effect = broadcastEffect(model, pdu);
+        if (effect !== undefined) expect(server.counters[C_EXCEPTIONS], `broadcast ${toHex(pdu)}: ${effect}`).toBe(effect === "error" ? 1 : 0);
         const read = withCrc(new Uint8Array([1, 3, 0, 0, 0, 50]));
         const n = server.handleFrame(read, read.length, FRAME_OK, tx);
         expect(toHex(tx.subarray(1, n - 2))).toBe(toHex(expectedReply(model, [3, 0, 0, 0, 50])!));
@@ -175,7 +176,7 @@ describe("the slave against random input", () => {
 });
 
 describe("the slave on the simulated wire", () => {
-  it(`answers valid requests correctly between bursts of garbage (${RUNS.wireSequences} sequences)`, () => {
+  it(`answers valid requests correctly between bursts of garbage, per character and in UART bursts (${RUNS.wireSequences} sequences)`, () => {
     const garbage = fc.uint8Array({ minLength: 1, maxLength: 40 }).map((g) => {
       if (g.length >= 4 && crc16(g) === 0) g[0] = g[0]! ^ 1;
       return g;
@@ -185,8 +186,8 @@ describe("the slave on the simulated wire", () => {
       garbage.map((bytes) => ({ kind: "garbage" as const, bytes })),
     );
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), fc.constantFrom(9600, 19200, 115200), (steps, baud) => {
-        const rig = new Rig({ mapText: MODEL_MAP_JSON, settings: { baud } });
+      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), fc.constantFrom(9600, 19200, 115200), fc.constantFrom("character" as const, "burst" as const), (steps, baud, receiveTiming) => {
+        const rig = new Rig({ mapText: MODEL_MAP_JSON, settings: { baud }, receiveTiming });
         const model = modelTables();
         const gap = frameTiming(rig.lineFormat).t35Us * 1.2;
         for (const s of steps) {

@@ -139,3 +139,30 @@ export function expectedReply(t: ModelTables, pdu: number[]): number[] | undefin
       return [fc | 0x80, 1];
   }
 }
+
+/**
+ * What a broadcast request PDU does to `t` (it is never answered):
+ * "executed", "error" (what would have been an exception, or a function
+ * that cannot be carried out without a reply: counted in 08/0D) or
+ * "dropped" (the wrong length for its function code). Writes are executed
+ * as unicast ones are; FC 17 only writes, its read range unchecked.
+ * Diagnostics are left to the conformance suite.
+ */
+export function broadcastEffect(t: ModelTables, pdu: number[]): "executed" | "error" | "dropped" | undefined {
+  const fc = pdu[0]!;
+  if (fc === 0x08) return undefined;
+  if (fc === 0x17) {
+    if (pdu.length < 10 || pdu.length !== 10 + pdu[9]!) return "dropped";
+    const readCount = word(pdu, 3);
+    const writeStart = word(pdu, 5);
+    const writeCount = word(pdu, 7);
+    if (readCount < 1 || readCount > 125 || writeCount < 1 || writeCount > 121 || pdu[9] !== 2 * writeCount) return "error";
+    if (!mapped(t.holding, writeStart, writeCount)) return "error";
+    for (let i = 0; i < writeCount; i++) t.holding.set(writeStart + i, word(pdu, 10 + 2 * i));
+    return "executed";
+  }
+  if (![5, 6, 0x0f, 0x10, 0x16].includes(fc)) return "error";
+  const reply = expectedReply(t, pdu);
+  if (reply === undefined) return "dropped";
+  return reply[0]! & 0x80 ? "error" : "executed";
+}

@@ -8,7 +8,7 @@
 import type { BootControl } from "../../firmware/boot/boot-control";
 import { RecordStore } from "../../firmware/config/record-store";
 import { Settings } from "../../firmware/config/settings";
-import type { SerialPortDescription } from "../../firmware/host/io";
+import type { SerialConstructor, SerialIO, SerialOptions, SerialPortDescription } from "../../firmware/host/io";
 import { appendCrc, crc16 } from "../../firmware/modbus/crc16";
 import { startModbus, type Modbus } from "../../firmware/modbus/modbus";
 import type { OtaStatus } from "../../firmware/modbus/ota-status";
@@ -97,7 +97,7 @@ export class Rig {
       feedWatchdog: () => {},
       ...options.boot,
     };
-    this.port = { io: this.bank.Serial, port: 2, receive: RX_PIN, transmit: TX_PIN, requestToSend: DE_PIN, receiveTiming, receiveThreshold: 120, transmitFifo: 128 };
+    this.port = { io: this.#heldSerial(this.bank.Serial), port: 2, receive: RX_PIN, transmit: TX_PIN, requestToSend: DE_PIN, receiveTiming, receiveThreshold: 120, transmitFifo: 128 };
     this.modbus = startModbus({
       port: this.port,
       timer: createTimerService(clock, this.domain),
@@ -114,6 +114,60 @@ export class Rig {
     this.master = new LineMaster(this.line, clock, this.lineFormat);
     // Let the UART's first onWritable arrive, as after a boot.
     this.clock.advance(1);
+  }
+
+  #receiveHeldUntil = 0;
+
+  /**
+   * The firmware's event loop is busy until `untilMs`: the UART's onReadable
+   * waits, as Moddable's callback posted from the UART interrupt does, and
+   * comes once, with what the FIFO holds by then (which may have overflowed).
+   */
+  holdReceive(untilMs: number): void {
+    this.#receiveHeldUntil = untilMs;
+  }
+
+  #heldSerial(inner: SerialConstructor): SerialConstructor {
+    const rig = this;
+    return class HeldSerial implements SerialIO {
+      readonly #inner: SerialIO;
+      constructor(options: SerialOptions) {
+        const onReadable = options.onReadable;
+        const self = this;
+        let pending = false;
+        let latest = 0;
+        this.#inner = new inner({
+          ...options,
+          ...(onReadable === undefined
+            ? {}
+            : {
+                onReadable(count: number) {
+                  const until = rig.#receiveHeldUntil;
+                  if (rig.clock.now() >= until) return onReadable.call(self, count);
+                  latest = count;
+                  if (pending) return;
+                  pending = true;
+                  rig.clock.schedule(until, () => {
+                    pending = false;
+                    rig.domain.run(() => onReadable.call(self, latest));
+                  });
+                },
+              }),
+        });
+      }
+      read(buffer: Uint8Array): number | undefined {
+        return this.#inner.read(buffer);
+      }
+      write(data: Uint8Array): void {
+        this.#inner.write(data);
+      }
+      close(): void {
+        this.#inner.close();
+      }
+      errors(): number {
+        return this.#inner.errors?.() ?? 0;
+      }
+    };
   }
 
   get lineFormat(): LineFormat {

@@ -9,13 +9,39 @@
  * tied to GPIO 4. (On a WROVER module GPIO 16/17 belong to the PSRAM: move
  * the port here.) The DE pin is routed to the UART's RTS by ESP-IDF, so it is
  * not claimed through Moddable's pin registry; keep it out of device.pin.
+ *
+ * The receive timeout is in whole character times (uart_set_rx_timeout):
+ * ESP-IDF turns it into bit times, and the ESP32's counter runs at an eighth
+ * of the bit rate, so it is rounded up to 8 bit times: 2 characters at 8E1
+ * (22 bits) time out after 24 bit times of silence.
  */
 import device from "embedded:provider/builtin";
 import FFI from "mc/ffi";
 import type { SerialIO, SerialOptions, SerialPortDescription } from "../../host/io";
+import { SERIAL_FRAMING, SERIAL_OVERRUN, SERIAL_PARITY } from "../../host/io";
 
 const natives = new FFI();
-const call = (name: string, ...args: number[]): number => natives[name]!(...args) as number;
+
+type Native = (typeof natives)[string];
+
+/** Looks a native up once; called as a method with fixed arguments, a call allocates nothing. */
+function native(name: string): Native {
+  const fn = natives[name];
+  if (typeof fn !== "function") throw new Error(`mc/ffi: ${name} is not declared in manifest.json`);
+  return fn;
+}
+
+const uartLine = native("fieldnode_uart_line");
+const uartErrors = native("fieldnode_uart_errors");
+const rs485Begin = native("fieldnode_rs485_begin");
+const rs485Transmit = native("fieldnode_rs485_transmit");
+const rs485Release = native("fieldnode_rs485_release");
+const rs485End = native("fieldnode_rs485_end");
+const clockMicroseconds = native("fieldnode_microseconds");
+
+/** fieldnode_uart_errors: bits 0-2 are SERIAL_OVERRUN, SERIAL_PARITY, SERIAL_FRAMING; bit 3 says the RX FIFO holds characters. */
+const ERROR_BITS = SERIAL_OVERRUN | SERIAL_PARITY | SERIAL_FRAMING;
+const RX_WAITING = 8;
 
 const PARITY_CODES = { none: 0, odd: 1, even: 2 } as const;
 /** uart.c's default RX FIFO threshold (ESP-IDF's UART_FULL_THRESH_DEFAULT). */
@@ -25,6 +51,8 @@ class Esp32Serial implements SerialIO {
   readonly #inner: InstanceType<typeof device.io.Serial>;
   readonly #port: number;
   readonly #rs485: boolean;
+  /** Error flags read along with a peek at the FIFO, kept for the next errors(). */
+  #errors = 0;
 
   constructor(options: SerialOptions) {
     const port = options.port ?? 0;
@@ -41,7 +69,7 @@ class Esp32Serial implements SerialIO {
       ...(onReadable ? { onReadable: (count: number) => onReadable.call(self, count) } : {}),
       ...(onWritable ? { onWritable: (count: number) => onWritable.call(self, count) } : {}),
     });
-    const err = call("fieldnode_uart_line", port, PARITY_CODES[options.parity ?? "none"], options.stopBits ?? 1, options.receiveTimeout ?? 4, RECEIVE_THRESHOLD);
+    const err = uartLine.call(natives, port, PARITY_CODES[options.parity ?? "none"], options.stopBits ?? 1, options.receiveTimeout ?? 4, RECEIVE_THRESHOLD) as number;
     if (err !== 0) {
       this.#inner.close();
       throw new Error(`UART${port} line setup failed: esp_err_t 0x${(err >>> 0).toString(16)}`);
@@ -50,7 +78,7 @@ class Esp32Serial implements SerialIO {
     if (this.#rs485) {
       const bits = 1 + 8 + (options.parity === undefined || options.parity === "none" ? 0 : 1) + (options.stopBits ?? 1);
       const quarterCharacterUs = Math.max(20, Math.floor((bits * 1e6) / options.baud / 4));
-      const rs485 = call("fieldnode_rs485_begin", port, options.requestToSend!, quarterCharacterUs);
+      const rs485 = rs485Begin.call(natives, port, options.requestToSend!, quarterCharacterUs) as number;
       if (rs485 !== 0) {
         this.#inner.close();
         throw new Error(`UART${port} RS-485 driver enable on GPIO ${options.requestToSend} failed: esp_err_t 0x${(rs485 >>> 0).toString(16)}`);
@@ -59,24 +87,33 @@ class Esp32Serial implements SerialIO {
   }
 
   read(buffer: Uint8Array): number | undefined {
+    if (buffer.length === 0) {
+      // A peek: whether characters are waiting, taking none (Moddable's read()
+      // throws for an empty buffer when some are).
+      const state = uartErrors.call(natives, this.#port) as number;
+      this.#errors |= state & ERROR_BITS;
+      return state & RX_WAITING ? 0 : undefined;
+    }
     return this.#inner.read(buffer);
   }
 
   write(data: Uint8Array): void {
-    if (this.#rs485) call("fieldnode_rs485_transmit", this.#port);
+    if (this.#rs485) rs485Transmit.call(natives, this.#port);
     try {
       this.#inner.write(data);
     } finally {
-      if (this.#rs485) call("fieldnode_rs485_release", this.#port);
+      if (this.#rs485) rs485Release.call(natives, this.#port);
     }
   }
 
   errors(): number {
-    return call("fieldnode_uart_errors", this.#port);
+    const errors = this.#errors | ((uartErrors.call(natives, this.#port) as number) & ERROR_BITS);
+    this.#errors = 0;
+    return errors;
   }
 
   close(): void {
-    if (this.#rs485) call("fieldnode_rs485_end", this.#port);
+    if (this.#rs485) rs485End.call(natives, this.#port);
     this.#inner.close();
   }
 }
@@ -95,5 +132,5 @@ export const ESP32_MODBUS_PORT: SerialPortDescription = {
 
 /** esp_timer_get_time, through uart.c. */
 export function microseconds(): number {
-  return natives.fieldnode_microseconds!() as number;
+  return clockMicroseconds.call(natives) as number;
 }

@@ -7,8 +7,10 @@
  * hardware, through the ESP-IDF calls that need no driver:
  *
  *   - parity, stop bits (uart_set_parity, uart_set_stop_bits), the RX timeout
- *     in character times (uart_set_rx_timeout: the hardware's t3.5 detector)
- *     and the RX FIFO threshold;
+ *     in character times (uart_set_rx_timeout: the hardware's t1.5 detector,
+ *     set to the whole characters just over t1.5; ESP-IDF counts it in bit
+ *     times, which the ESP32 rounds up to multiples of 8) and the RX FIFO
+ *     threshold;
  *   - RS-485 driver enable on the UART's RTS output: asserted before the
  *     first byte is queued, released by an esp_timer callback that polls
  *     uart_ll_is_tx_idle (FIFO empty and shift register idle), so DE drops
@@ -16,7 +18,9 @@
  *     JavaScript event loop is doing. (uart_set_mode(UART_MODE_RS485_HALF_DUPLEX)
  *     needs the ESP-IDF driver installed, which Moddable's Serial refuses to
  *     share the port with, and even then it is the driver's ISR that drops RTS.)
- *   - the UART's parity, framing and overrun flags;
+ *   - the UART's parity, framing and overrun flags, and whether the RX FIFO
+ *     holds characters (which Moddable's Serial cannot tell without taking
+ *     them);
  *   - esp_timer_get_time, the microsecond clock.
  *
  * Polarity, as ESP-IDF's uart_set_rts: level 0 drives the RTS pin high (DE on,
@@ -150,7 +154,10 @@ void fieldnode_rs485_end(int32_t port)
 	uart_set_rts(port, 1);
 }
 
-/* Bit 0 overrun, bit 1 parity error, bit 2 framing error, since the last call. */
+/*
+ * Bit 0 overrun, bit 1 parity error, bit 2 framing error, since the last
+ * call (then cleared); bit 3 while the RX FIFO holds characters (not cleared).
+ */
 int32_t fieldnode_uart_errors(int32_t port)
 {
 	uart_dev_t *dev = fieldnode_uart_dev(port);
@@ -164,6 +171,7 @@ int32_t fieldnode_uart_errors(int32_t port)
 	if (raw & UART_INTR_FRAM_ERR) errors |= 4;
 	if (raw)
 		uart_ll_clr_intsts_mask(dev, raw);
+	if (uart_ll_get_rxfifo_len(dev) > 0) errors |= 8;
 	return errors;
 }
 

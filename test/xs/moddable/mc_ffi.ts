@@ -33,7 +33,7 @@ const answers: Record<string, (...args: number[]) => number | string | undefined
   fieldnode_rs485_transmit: (port) => (uart(port!).driveRequestToSend(1), undefined),
   fieldnode_rs485_release: (port) => (uart(port!).releaseWhenIdle(), undefined),
   fieldnode_rs485_end: (port) => (uarts.uart(port!)?.driveRequestToSend(0), undefined),
-  fieldnode_uart_errors: (port) => uart(port!).takeErrors(),
+  fieldnode_uart_errors: (port) => uart(port!).takeErrors() | (uart(port!).receiveLevel() > 0 ? 8 : 0),
   fieldnode_microseconds: () => clock.now() * 1000,
   // firmware/platform/esp32/identity.ts: the factory MAC into a 6-byte buffer.
   esp_efuse_mac_get_default: (buffer) => {

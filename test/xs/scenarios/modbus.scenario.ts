@@ -1,6 +1,7 @@
 /**
  * The Modbus framing and PDU code on both engines: CRC-16, the RTU framer's
- * t1.5 / t3.5 decisions from character timestamps, the server's replies
+ * t1.5 / t3.5 decisions from character timestamps and from a bursting UART's
+ * reports, the server's replies
  * byte for byte, register map encodings, and map validation messages. Every
  * scenario checks its own result against fixed expectations and throws when
  * they differ, so both engines being wrong the same way fails too.
@@ -9,6 +10,7 @@ import { appendCrc, crc16 } from "../../../firmware/modbus/crc16";
 import { RtuFramer } from "../../../firmware/modbus/framer";
 import { parseRegisterMapJson } from "../../../firmware/modbus/map-schema";
 import { compileRegisterMap } from "../../../firmware/modbus/register-map";
+import { receiveTimeoutCharacters } from "../../../firmware/modbus/rtu-slave";
 import { FRAME_OK, FRAME_TIMING, ModbusServer } from "../../../firmware/modbus/server";
 import { frameTiming } from "../../../firmware/modbus/timing";
 import { toHex } from "./support/hex";
@@ -154,6 +156,38 @@ export const scenarios = {
       [[4, FRAME_OK], [4, FRAME_OK]],
     ];
     const ok = out.every((r, i) => JSON.stringify(r.frames) === JSON.stringify(expect[i % 4]));
+    return checked(out, ok);
+  },
+
+  "the framer applies t1.5 and t3.5 to a bursting UART's reports at 9600 and 115200 baud": () => {
+    const out: Array<{ baud: number; case: string; frames: number[][] }> = [];
+    for (const baud of [9600, 115200]) {
+      const timing = frameTiming({ baud, parity: "even", stopBits: 1 });
+      const c = timing.characterUs;
+      const rxUs = receiveTimeoutCharacters(timing) * c;
+      const chunk = new Uint8Array(128);
+      // Reports as [count, end of its last character µs, by timeout]; a report by timeout comes rxUs after its end.
+      const cases: Array<[string, Array<[number, number, boolean]>]> = [
+        ["one report", [[8, 1000 + 8 * c, true]]],
+        ["gap over the timeout", [[4, 1000 + 4 * c, true], [4, 1000 + 8 * c + (rxUs + timing.t35Us) / 2, true]]],
+        ["gap t3.5-1", [[4, 1000 + 4 * c, true], [4, 1000 + 8 * c + timing.t35Us - 1, true]]],
+        ["gap t3.5", [[4, 1000 + 4 * c, true], [4, 1000 + 8 * c + timing.t35Us, true]]],
+        ["threshold then the rest", [[120, 1000 + 120 * c, false], [8, 1000 + 128 * c, true]]],
+      ];
+      for (const [label, reports] of cases) {
+        const frames: number[][] = [];
+        const framer = new RtuFramer(timing, "burst", (_frame, length, flags) => frames.push([length, flags]), rxUs);
+        let now = 0;
+        for (const [count, end, byTimeout] of reports) {
+          now = byTimeout ? end + rxUs : end;
+          framer.receiveBurst(chunk, count, now, byTimeout, 0);
+        }
+        framer.poll(now + 10 * timing.t35Us);
+        out.push({ baud, case: label, frames });
+      }
+    }
+    const expect = [[[8, FRAME_OK]], [[8, FRAME_TIMING]], [[8, FRAME_TIMING]], [[4, FRAME_OK], [4, FRAME_OK]], [[128, FRAME_OK]]];
+    const ok = out.every((r, i) => JSON.stringify(r.frames) === JSON.stringify(expect[i % 5]));
     return checked(out, ok);
   },
 
