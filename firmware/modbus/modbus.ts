@@ -18,6 +18,7 @@ import { RtuSlave } from "./rtu-slave";
 import { ModbusServer } from "./server";
 import { BOOT_COUNT, MODBUS_SETTINGS, describeLine, sameLine, type ModbusSettings } from "./settings";
 import type { SourceRegistry } from "./sources";
+import { SENSORS_SOURCE, describeSensorSource } from "../sensors/modbus-source";
 
 /** The resource a host may provide to replace the default map. */
 export const REGISTER_MAP_RESOURCE = "modbus-map.json";
@@ -60,7 +61,10 @@ export function startModbus(options: ModbusOptions): Modbus {
   const ota = options.ota ?? (() => OTA_IDLE);
   const config = new ModbusConfig(current, () => ota().inProgress);
   let server: ModbusServer | undefined;
+  // The sensors source comes first so a device without sensors (disabled,
+  // safe mode) still serves the default map, its channels reading invalid.
   const sources: SourceRegistry = {
+    [SENSORS_SOURCE]: describeSensorSource(),
     ...options.sources,
     device: deviceSource({ clock: options.clock, boot: options.boot, version: options.version, bootCount: () => bootCount, server: () => server! }),
     config: config.source,

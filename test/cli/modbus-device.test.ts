@@ -64,6 +64,15 @@ describe("fieldnode modbus read, RTU over TCP", () => {
   });
 
   it("reads every entry of the default map with --all, storage blocks summarized", async () => {
+    // Each sensor value answers exception 04 until its channel's first good
+    // sample: wait for every quality register (input 110-115) to read 0, ok.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const quality = await modbus("read", "--tcp", tcp, "--json", "--table", "input", "--address", "110", "--count", "6");
+      if (quality.code === EXIT.ok && (JSON.parse(quality.stdout) as { values: number[] }).values.every((q) => q === 0)) break;
+      if (Date.now() > deadline) throw new Error(`the sensor channels never all read ok: ${quality.stdout}${quality.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const run = await modbus("read", "--tcp", tcp, "--all");
     expect(run.code).toBe(EXIT.ok);
     const lines = run.stdout.trimEnd().split("\n");
@@ -132,7 +141,7 @@ describe("fieldnode modbus read, RTU over TCP", () => {
   });
 
   it("shows the entry a device refuses in --all, and exits 1", async () => {
-    // The device's default map has no input register 100: this map's sensor block gets exception 02.
+    // The device's default map has no input register 190: this map's sensor block gets exception 02.
     const file = join(dir, "sensor-map.json");
     writeFileSync(
       file,
@@ -140,14 +149,14 @@ describe("fieldnode modbus read, RTU over TCP", () => {
         description: "map with sensors",
         blocks: [
           { name: "line", table: "holding-registers", address: 0, source: "config", points: [{ point: "address" }] },
-          { name: "env", table: "input-registers", address: 100, source: "sensors", points: [{ point: "temperature", type: "int16", scale: 100 }] },
+          { name: "env", table: "input-registers", address: 190, source: "sensors", points: [{ point: "temperature", type: "int16", scale: 100 }] },
         ],
       }),
     );
     expect(await modbus("read", "--tcp", tcp, "--register-map", file, "--all")).toEqual({
       code: EXIT.failed,
-      stdout: `slave 1 on ${tcp} (RTU over TCP): map with sensors\nline.address     1                                  holding 0\nenv.temperature  exception 02 illegal data address  input 100\n`,
-      stderr: "fieldnode modbus: env.temperature: slave 1 answered function 04 at address 100 with exception 02 illegal data address\n",
+      stdout: `slave 1 on ${tcp} (RTU over TCP): map with sensors\nline.address     1                                  holding 0\nenv.temperature  exception 02 illegal data address  input 190\n`,
+      stderr: "fieldnode modbus: env.temperature: slave 1 answered function 04 at address 190 with exception 02 illegal data address\n",
     });
   });
 
