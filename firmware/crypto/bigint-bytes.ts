@@ -28,18 +28,6 @@ export function bigIntFromBytesLE(bytes: Uint8Array, offset = 0, length = bytes.
   return BigInt(hex);
 }
 
-/** `value` as exactly `length` big-endian bytes; throws if it does not fit. */
-export function bigIntToBytesBE(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let v = value;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n || value < 0n) throw new RangeError(`integer does not fit in ${length} bytes`);
-  return out;
-}
-
 /** The non-negative residue of a modulo m (BigInt % keeps the dividend's sign). */
 export function mod(a: bigint, m: bigint): bigint {
   const r = a % m;

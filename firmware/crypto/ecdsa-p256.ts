@@ -4,7 +4,7 @@ import { decodeP256PublicKey, P256, type P256MulAdd } from "./p256";
 /**
  * ECDSA verification on P-256 (SEC 1 v2 §4.1.4) given the message digest.
  * Everything but the point arithmetic lives here, so the device (Moddable's
- * native EC multiply) and the pure-JS port share the checks that make a
+ * native EC multiply) keeps, in code the tests reach, the checks that make a
  * verifier safe: key on the curve, r and s in [1, n-1], R not at infinity,
  * and x(R) reduced mod n before it is compared with r.
  *

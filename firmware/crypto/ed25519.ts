@@ -9,8 +9,10 @@ import { bigIntFromBytesLE, mod, modInverse, modPow } from "./bigint-bytes";
  * The group equation is checked without the cofactor, as [S]B - [k]A = R,
  * by comparing encodings.
  *
- * Runs on BigInt, which XS has natively; only public values pass through,
- * so the arithmetic need not be constant-time.
+ * The device's Ed25519 (Moddable has none) and the trust store's key
+ * checks; the pure-JS port uses tweetnacl. Runs on BigInt, which XS has
+ * natively; only public values pass through, so the arithmetic need not be
+ * constant-time.
  */
 
 const P = 2n ** 255n - 19n;
@@ -50,12 +52,18 @@ function negate(point: Point): Point {
   return { x: mod(-point.x, P), y: point.y, z: point.z, t: mod(-point.t, P) };
 }
 
-/** RFC 8032 §5.1.3, strict: y < p, x recoverable, and no "negative zero". */
-export function decodeEd25519Point(bytes: Uint8Array): Point | undefined {
-  if (bytes.length !== 32) return undefined;
+/** Why 32 bytes are not a point the strict decoder takes. */
+type DecodeFailure = "non-canonical" | "not-on-curve";
+
+/**
+ * RFC 8032 §5.1.3, strict: y < p, x recoverable, and no "negative zero".
+ * Both refused encodings name a point that has another, canonical encoding.
+ */
+function decode(bytes: Uint8Array): Point | DecodeFailure {
+  if (bytes.length !== 32) return "not-on-curve";
   const sign = bytes[31]! >>> 7;
   const y = bigIntFromBytesLE(bytes) & ((1n << 255n) - 1n);
-  if (y >= P) return undefined;
+  if (y >= P) return "non-canonical";
   const y2 = (y * y) % P;
   const u = mod(y2 - 1n, P);
   const v = (D * y2 + 1n) % P;
@@ -64,12 +72,32 @@ export function decodeEd25519Point(bytes: Uint8Array): Point | undefined {
   let x = (((u * v3) % P) * modPow((u * v7) % P, (P - 5n) / 8n, P)) % P;
   const vx2 = (((x * x) % P) * v) % P;
   if (vx2 !== u) {
-    if (vx2 !== mod(-u, P)) return undefined;
+    if (vx2 !== mod(-u, P)) return "not-on-curve";
     x = (x * SQRT_M1) % P;
   }
-  if (x === 0n && sign === 1) return undefined;
+  if (x === 0n && sign === 1) return "non-canonical";
   if (Number(x & 1n) !== sign) x = P - x;
   return { x, y, z: 1n, t: (x * y) % P };
+}
+
+export function decodeEd25519Point(bytes: Uint8Array): Point | undefined {
+  const point = decode(bytes);
+  return typeof point === "string" ? undefined : point;
+}
+
+/**
+ * Why a public key must not be trusted, or undefined if it may. Beyond the
+ * strict decoding, a point of small order (one of the 8 whose order divides
+ * the cofactor) is refused: under such a key A, [k]A takes at most 8 values
+ * whatever the message, so a signature can be forged without the private key
+ * (for the identity, R = identity and S = 0 verify every message).
+ */
+export function ed25519PublicKeyDefect(bytes: Uint8Array): DecodeFailure | "small-order" | undefined {
+  const point = decode(bytes);
+  if (typeof point === "string") return point;
+  let times8 = point;
+  for (let i = 0; i < 3; i++) times8 = add(times8, times8);
+  return mod(times8.x, P) === 0n && mod(times8.y - times8.z, P) === 0n ? "small-order" : undefined;
 }
 
 function encodeMatches(point: Point, expected: Uint8Array): boolean {

@@ -4,10 +4,12 @@ import { verifyEd25519 } from "./ed25519";
 import type { P256MulAdd } from "./p256";
 
 /**
- * Signature checks over the portable ECDSA and Ed25519 code, for ports that
- * differ only in their SHA-256 and in who computes u1*G + u2*Q (JavaScript or
- * Moddable's native EC). One scratch digest: verification is synchronous and
- * never re-entered. Never throws, as CryptoPort.verify promises.
+ * Signature checks over this folder's ECDSA and Ed25519 code, given a
+ * SHA-256 and whoever computes u1*G + u2*Q: the device port's verify, with
+ * Moddable's native digest and EC. Kept free of Moddable imports so the same
+ * checks run, with stand-ins, on Node and in the XS suite. One scratch
+ * digest: verification is synchronous and never re-entered. Never throws, as
+ * CryptoPort.verify promises.
  */
 export function portableVerify(messageHash: Sha256, mulAdd: P256MulAdd): CryptoPort["verify"] {
   const digest = new Uint8Array(32);

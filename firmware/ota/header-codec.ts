@@ -1,4 +1,4 @@
-import { SIGNATURE_LENGTH, type SignatureAlgorithm } from "../crypto/crypto-port";
+import { SIGNATURE_ALGORITHMS, SIGNATURE_LENGTH, type SignatureAlgorithm } from "../crypto/crypto-port";
 import { OtaError, type OtaFailure } from "./errors";
 import {
   ALGORITHM_ID,
@@ -204,6 +204,25 @@ export interface HeaderFields {
   readonly keyId: Uint8Array;
   /** Extensions beyond the version ones, e.g. a future field; written after them. */
   readonly extraExtensions?: readonly ImageExtension[];
+}
+
+/** The room left for extensions cannot depend on the key: the longest signature is assumed. */
+const LONGEST_SIGNATURE = Math.max(...SIGNATURE_ALGORITHMS.map((algorithm) => SIGNATURE_LENGTH[algorithm]));
+
+/**
+ * Characters of pre-release and build identifiers (joined with ".", without
+ * the "-" and "+") that fit in a header beside `version`'s own TLV headers:
+ * 852 for either alone, 848 for both. Lets a tool refuse a long version with
+ * a message that says how long it may be, before encodeHeader would throw.
+ */
+export function versionIdentifierRoom(version: Semver): number {
+  const tlvs = (version.prerelease.length > 0 ? 1 : 0) + (version.build.length > 0 ? 1 : 0);
+  return MAX_HEADER_LENGTH - FIXED_HEADER_LENGTH - LONGEST_SIGNATURE - tlvs * TLV_HEADER_LENGTH;
+}
+
+/** The pre-release and build identifier characters `version` puts into the header. */
+export function versionIdentifierLength(version: Semver): number {
+  return version.prerelease.join(".").length + version.build.join(".").length;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { PUBLIC_KEY_LENGTH, type CryptoPort, type Sha256, type SignatureAlgorithm } from "../crypto/crypto-port";
-import { decodeEd25519Point } from "../crypto/ed25519";
+import { ed25519PublicKeyDefect } from "../crypto/ed25519";
 import { toHex } from "../crypto/hex";
 import { decodeP256PublicKey } from "../crypto/p256";
+import { KEY_ID_LENGTH } from "./image-format";
 import { computeKeyId } from "./key-id";
 import type { PublicKeyRecord } from "./public-key-file";
 
@@ -35,8 +36,9 @@ export class TrustStore {
   }
 
   /**
-   * Trusts a key. Throws if the key is not a valid point, or the record's key
-   * id does not match its key: caught when the store is loaded, not when an
+   * Trusts a key. Throws if the key is not a valid point, is an Ed25519 key
+   * that is encoded non-canonically or has small order, or the record's key id
+   * does not match its key: caught when the store is loaded, not when an
    * image arrives.
    */
   add(record: PublicKeyRecord): TrustedKey {
@@ -44,8 +46,18 @@ export class TrustStore {
     if (publicKey.length !== PUBLIC_KEY_LENGTH[algorithm]) {
       throw new Error(`${algorithm} public key must be ${PUBLIC_KEY_LENGTH[algorithm]} bytes, got ${publicKey.length}`);
     }
-    const valid = algorithm === "ed25519" ? decodeEd25519Point(publicKey) !== undefined : decodeP256PublicKey(publicKey) !== undefined;
-    if (!valid) throw new Error(`${algorithm} public key is not a valid curve point`);
+    if (algorithm === "ed25519") {
+      const defect = ed25519PublicKeyDefect(publicKey);
+      if (defect === "non-canonical") {
+        throw new Error("ed25519 public key is not canonically encoded (y is not reduced mod p, or x is a negative zero); RFC 8032 allows one encoding per point");
+      }
+      if (defect === "small-order") {
+        throw new Error("ed25519 public key is a point of small order (its order divides the cofactor 8); signatures under it can be forged for any message");
+      }
+      if (defect !== undefined) throw new Error(`${algorithm} public key is not a valid curve point`);
+    } else if (decodeP256PublicKey(publicKey) === undefined) {
+      throw new Error(`${algorithm} public key is not a valid curve point`);
+    }
     const keyId = computeKeyId(this.#sha, publicKey);
     const keyIdHex = toHex(keyId);
     if (record.keyId !== undefined && record.keyId !== keyIdHex) {
@@ -58,9 +70,19 @@ export class TrustStore {
     return key;
   }
 
-  /** Refuses images signed with this key id from now on (hex or bytes). */
+  /**
+   * Refuses images signed with this key id from now on: 16 hex digits (either
+   * case) or 8 bytes. Anything else throws, since a malformed id would be
+   * "revoked" without ever matching a key, and the key would stay trusted.
+   */
   revoke(keyId: string | Uint8Array): void {
-    this.#revoked.add(typeof keyId === "string" ? keyId.toLowerCase() : toHex(keyId));
+    if (typeof keyId === "string") {
+      if (!/^[0-9a-fA-F]{16}$/.test(keyId)) throw new Error(`a key id to revoke is 16 hex digits, got "${keyId}"`);
+      this.#revoked.add(keyId.toLowerCase());
+    } else {
+      if (keyId.length !== KEY_ID_LENGTH) throw new Error(`a key id to revoke is ${KEY_ID_LENGTH} bytes, got ${keyId.length}`);
+      this.#revoked.add(toHex(keyId));
+    }
   }
 
   lookup(keyId: Uint8Array): KeyLookup {

@@ -11,6 +11,8 @@ import { dirname, isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { parseSemver } from "../../firmware/ota/semver";
 import { parsePublicKeyFile } from "../../firmware/ota/public-key-file";
+import { TrustStore } from "../../firmware/ota/trust-store";
+import { createNodeCrypto } from "../../sim/crypto/node-crypto";
 import type { BuildFault } from "../../firmware/build-info";
 import { FIRMWARE_DIR, PROJECT_ROOT, bundleFirmware, packageVersion, type BuildFacts } from "./bundle";
 
@@ -59,6 +61,9 @@ async function readPublicKeys(flag: string, files: readonly string[], algorithm?
     }
     try {
       const key = parsePublicKeyFile(text);
+      // What the device's trust store would refuse at boot (a point off the
+      // curve, a small-order Ed25519 key) is refused here, before it is built in.
+      new TrustStore(createNodeCrypto()).add(key);
       if (algorithm !== undefined && key.algorithm !== algorithm) {
         console.error(`npm run build: ${flag} ${file} is an ${key.algorithm} key; technician keys are Ed25519: make one with fieldnode keygen --type ed25519`);
         return 2;

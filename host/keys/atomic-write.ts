@@ -1,8 +1,9 @@
 /**
  * Files are written whole or not at all: into a temporary file in the same
  * directory (so the final step is a rename or link within one filesystem),
- * flushed, then moved into place. An interrupted `fieldnode sign` leaves the
- * old image or none, never half of a new one.
+ * flushed, then moved into place, and the directory flushed so that the move
+ * itself survives a power cut. An interrupted `fieldnode sign` leaves the old
+ * image or none, never half of a new one.
  */
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync, existsSync, chmodSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -46,6 +47,35 @@ function unlinkQuietly(path: string): void {
   }
 }
 
+/**
+ * Platforms that cannot open or flush a directory say so with these (and a
+ * directory may be writable without being readable); there the rename is as
+ * durable as the platform makes it, which is the best effort available.
+ */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(["EISDIR", "EINVAL", "EPERM", "ENOTSUP", "EACCES"]);
+
+/**
+ * Flushes the directory entry a rename or link made: until then the new name
+ * may exist only in the page cache, and a power cut can bring back the old
+ * file (or no file) even though the data itself was flushed.
+ */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch (error) {
+    if (DIRECTORY_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? "")) return;
+    throw error;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Replaces (or creates) `file.path` atomically. */
 export function writeFileAtomic(file: FileToWrite): void {
   const temp = writeTemp(file);
@@ -55,6 +85,7 @@ export function writeFileAtomic(file: FileToWrite): void {
     unlinkQuietly(temp);
     throw error;
   }
+  syncDirectory(dirname(file.path));
 }
 
 /** Thrown when a file that must not be overwritten exists; nothing was written. */
@@ -93,4 +124,6 @@ export function createFilesExclusive(files: readonly FileToWrite[]): void {
   } finally {
     for (const temp of temps) unlinkQuietly(temp);
   }
+  // After the temporaries are unlinked, so their removal is flushed along with the new names.
+  for (const dir of new Set(files.map((file) => dirname(file.path)))) syncDirectory(dir);
 }

@@ -71,11 +71,23 @@ export function rawPublicKey(key: KeyObject, source: string): { algorithm: Signa
     point.set(base64url(jwk.y!), 33);
     return { algorithm: "ecdsa-p256-sha256", publicKey: point };
   }
-  throw new KeyFileError(`${source} is ${type === undefined ? "not an asymmetric key" : `an ${type.toUpperCase()} key`}; fieldnode signs with ECDSA P-256 or Ed25519 (make one with: fieldnode keygen --out NAME)`);
+  throw new KeyFileError(otherAlgorithm(source, type === undefined ? "not an asymmetric key" : anKey(type.toUpperCase())));
+}
+
+/** "an RSA key", "a DSA key": algorithm names are read letter by letter. */
+function anKey(algorithm: string): string {
+  return `${/^[AEFHILMNORSX]/.test(algorithm) ? "an" : "a"} ${algorithm} key`;
+}
+
+function otherAlgorithm(source: string, what: string): string {
+  return `${source} is ${what}; fieldnode signs with ECDSA P-256 or Ed25519 (make one with: fieldnode keygen --out NAME)`;
 }
 
 /** A private key from PEM text (PKCS#8 or SEC1). */
 export function parsePrivateKeyPem(text: string, source: string): SigningKey {
+  // The traditional PEM forms name their algorithm in the label; say so (before any advice to decrypt it) as for a PKCS#8 key of that kind.
+  const traditional = /-----BEGIN (RSA|DSA) PRIVATE KEY-----/.exec(text)?.[1];
+  if (traditional !== undefined) throw new KeyFileError(otherAlgorithm(source, anKey(traditional)));
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
     throw new KeyFileError(`${source} is encrypted; decrypt it first (openssl pkey -in ${source} -out plain.pem) and keep the result at mode 0600`);
   }
@@ -127,7 +139,7 @@ export function parsePublicKeyText(text: string, source: string): PublicKeyInfo 
     const raw = rawPublicKey(key, source);
     return { ...raw, keyIdHex: toHex(keyIdOf(raw.publicKey)) };
   }
-  if (/-----BEGIN (EC |ENCRYPTED |)PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
+  if (/-----BEGIN (EC |RSA |DSA |ENCRYPTED |)PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
     const key = parsePrivateKeyPem(text, source);
     return { algorithm: key.algorithm, publicKey: key.publicKey, keyIdHex: key.keyIdHex };
   }

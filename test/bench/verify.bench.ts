@@ -1,9 +1,11 @@
 /**
  * `npm run bench -- verify`: the streaming OTA verifier's throughput on a
- * 4 MiB image, on Node (node:crypto and pure-JS ports) and on XS (pure JS),
- * each beside a bare SHA-256 of the same bytes in the same process, as a
- * ratio; then the verifier's memory high-water mark for growing images.
- * Goal: on Node the verifier keeps >= 90% of bare SHA-256 speed.
+ * 4 MiB image, on Node (node:crypto and pure-JS ports) and on XS (pure JS:
+ * @noble/hashes SHA-256, @noble/curves ECDSA), each beside a bare SHA-256 of
+ * the same bytes in the same process (the port's own SHA-256), as a ratio;
+ * then the verifier's memory high-water mark for growing images.
+ * Goal: on Node the verifier keeps >= 90% of bare SHA-256 speed, judged at
+ * each chunk size.
  */
 import { createHash } from "node:crypto";
 import * as v8 from "node:v8";
@@ -11,7 +13,6 @@ import * as vm from "node:vm";
 import { fileURLToPath } from "node:url";
 import type { CryptoPort, Sha256 } from "../../firmware/crypto/crypto-port";
 import { createPureJsCrypto } from "../../firmware/crypto/pure-js";
-import { Sha256Js } from "../../firmware/crypto/sha256";
 import { encodeHeader } from "../../firmware/ota/header-codec";
 import { TrustStore } from "../../firmware/ota/trust-store";
 import { ImageVerifier } from "../../firmware/ota/verifier";
@@ -206,7 +207,7 @@ export async function run(): Promise<void> {
 
   const rows: Row[] = [];
   for (const chunk of CHUNKS) rows.push({ engine: "node", port: "node:crypto", chunk, bytes: image.length, ...measure(node, nodeSha256, image, chunk, 9) });
-  rows.push({ engine: "node", port: "pure-js", chunk: 64 * 1024, bytes: image.length, ...measure(pure, () => new Sha256Js(), image, 64 * 1024, 3) });
+  rows.push({ engine: "node", port: "pure-js", chunk: 64 * 1024, bytes: image.length, ...measure(pure, () => pure.createSha256(), image, 64 * 1024, 3) });
   const xs = await xsRow();
   if (typeof xs !== "string") rows.push(xs);
 
@@ -223,13 +224,15 @@ export async function run(): Promise<void> {
     ),
   );
   if (typeof xs === "string") console.log(`xs: ${xs}`);
-  const nodeRows = rows.filter((r) => r.port === "node:crypto");
-  const nodeBest = Math.max(...nodeRows.map((r) => r.bareMs / r.verifyMs));
-  const nodeCeiling = Math.max(...nodeRows.map((r) => r.bareMs / (r.bareMs + r.crcMs)));
-  console.log(
-    `goal: on Node the verifier keeps >= ${GOAL.toFixed(2)} of bare SHA-256 speed: ${nodeBest >= GOAL ? "met" : "NOT met"} (best ${nodeBest.toFixed(2)}; ` +
-      `with CRC-32 costing what it does here, no single-threaded verifier can exceed ${nodeCeiling.toFixed(2)})`,
-  );
+  // Judged per chunk size: a transport picks its chunk, so the best one alone would flatter the verifier.
+  const verdicts = rows
+    .filter((r) => r.port === "node:crypto")
+    .map((r) => {
+      const ratio = r.bareMs / r.verifyMs;
+      const ceiling = r.bareMs / (r.bareMs + r.crcMs);
+      return `  ${kib(r.chunk).padStart(8)} chunks: ${ratio >= GOAL ? "met" : "NOT met"} (${ratio.toFixed(2)}; CRC-32 costing what it does here, no single-threaded verifier can exceed ${ceiling.toFixed(2)})`;
+    });
+  console.log(`goal: on Node the verifier keeps >= ${GOAL.toFixed(2)} of bare SHA-256 speed\n${verdicts.join("\n")}`);
 
   const gc = gcFunction();
   // One unreported run first, so compiled code and inline caches are not counted as the first image's memory.
@@ -250,6 +253,6 @@ export async function run(): Promise<void> {
   const spread = Math.max(...memory.map((m) => m.heap)) - Math.min(...memory.map((m) => m.heap));
   console.log(
     `the image grows 64x and the live high-water moves by ${kib(spread)}: memory does not depend on image size. ` +
-      "The verifier's own buffers are fixed: a 1024-byte header buffer and a 32-byte digest (+ 352 bytes of SHA-256 state in the pure-JS port).",
+      "The verifier's own buffers are fixed: a 1024-byte header buffer and a 32-byte digest.",
   );
 }

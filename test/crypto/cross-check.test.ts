@@ -3,6 +3,9 @@
  * @noble/curves and tweetnacl sign random messages; every port must accept,
  * and after a random corruption every port must agree with the reference
  * verifier (noble for ECDSA, tweetnacl plus an S < L check for Ed25519).
+ * The pure-JS port is built on those same libraries, so for it this checks
+ * the glue (lengths, key form, high S, S < L); the node and esp32 ports are
+ * checked against code that is not theirs.
  */
 import { generateKeyPairSync, sign } from "node:crypto";
 import { ed25519 as nobleEd25519 } from "@noble/curves/ed25519.js";
@@ -10,10 +13,11 @@ import { p256 } from "@noble/curves/nist.js";
 import fc from "fast-check";
 import nacl from "tweetnacl";
 import { describe, expect, it } from "vitest";
-import { bigIntFromBytesLE, mod, modInverse, modPow } from "../../firmware/crypto/bigint-bytes";
+import { bigIntFromBytesBE, bigIntFromBytesLE, mod, modInverse, modPow } from "../../firmware/crypto/bigint-bytes";
 import type { CryptoPort, SignatureAlgorithm } from "../../firmware/crypto/crypto-port";
 import { ecdsaDerToP1363, ecdsaP1363ToDer } from "../../firmware/crypto/ecdsa-der";
 import { D, SQRT_M1 } from "../../firmware/crypto/ed25519";
+import { P256 } from "../../firmware/crypto/p256";
 import { rawPublicKey } from "../../host/keys/key-files";
 import { PORTS } from "./ports";
 
@@ -95,6 +99,44 @@ describe.each(Object.entries(SIGNERS))("signatures made by %s", (_name, signer) 
     );
   });
 });
+
+describe.each(PORTS)("signature forms through the $name port", ({ create }) => {
+  const port = create();
+  const message = Uint8Array.from("fieldnode", (c) => c.charCodeAt(0));
+
+  it("accepts an ECDSA signature with high S: (r, n - s) is as valid as (r, s)", () => {
+    const secret = new Uint8Array(32).fill(0x42);
+    const publicKey = p256.getPublicKey(secret, false);
+    const signature = p256.sign(message, secret, { lowS: false });
+    const s = bigIntFromBytesBE(signature, 32, 32);
+    const flipped = signature.slice();
+    flipped.set(bigIntToBytes(P256.n - s, 32, "be"), 32);
+    expect(port.verify("ecdsa-p256-sha256", publicKey, message, signature)).toBe(true);
+    expect(port.verify("ecdsa-p256-sha256", publicKey, message, flipped)).toBe(true);
+  });
+
+  it("refuses an Ed25519 signature whose S is not reduced: (R, S + L) is the same signature in a second form", () => {
+    const pair = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(0x24));
+    const signature = nacl.sign.detached(message, pair.secretKey);
+    const malleated = signature.slice();
+    malleated.set(bigIntToBytes(bigIntFromBytesLE(signature, 32, 32) + L, 32, "le"), 32);
+    expect(port.verify("ed25519", pair.publicKey, message, signature)).toBe(true);
+    expect(nacl.sign.detached.verify(message, malleated, pair.publicKey)).toBe(true); // what the port has to add to tweetnacl
+    expect(port.verify("ed25519", pair.publicKey, message, malleated)).toBe(false);
+  });
+});
+
+/** `value` as `length` bytes, big- or little-endian. */
+function bigIntToBytes(value: bigint, length: number, order: "be" | "le"): Uint8Array {
+  const out = new Uint8Array(length);
+  let v = value;
+  for (let i = 0; i < length; i++) {
+    out[order === "le" ? i : length - 1 - i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  if (v !== 0n) throw new RangeError(`${value} does not fit in ${length} bytes`);
+  return out;
+}
 
 describe("ECDSA DER conversion", () => {
   it("round-trips P1363 through DER, and node:crypto's DER signatures convert to what the ports accept", () => {

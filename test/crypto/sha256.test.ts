@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../firmware/crypto/hex";
-import { Sha256Js } from "../../firmware/crypto/sha256";
 import { PORTS } from "./ports";
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -23,10 +22,7 @@ const digestOf = (sha: { update(d: Uint8Array): void; digestInto(o: Uint8Array, 
   return toHex(out);
 };
 
-const implementations = [
-  { name: "Sha256Js", create: () => new Sha256Js() },
-  ...PORTS.map((port) => ({ name: `${port.name} port`, create: () => port.create().createSha256() })),
-];
+const implementations = PORTS.map((port) => ({ name: `${port.name} port`, create: () => port.create().createSha256() }));
 
 describe.each(implementations)("SHA-256: $name", ({ create }) => {
   it.each(VECTORS)("FIPS 180-4 example: %s", (_name, data, expected) => {

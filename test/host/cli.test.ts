@@ -3,12 +3,35 @@
  * bad input the issue names: each gets its own message and exit code, and
  * leaves no file behind.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { formatPublicKeyFile } from "../../firmware/ota/public-key-file";
 import { EXIT } from "../../host/cli/command";
 import { appSlotSize } from "../../host/keys/partition-limit";
 import { cli, scratchDir } from "./support/cli";
+
+/** What the CLI asked of the filesystem when placing files, in order (node:fs is passed through, and watched). */
+const placing = vi.hoisted(() => [] as string[]);
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  return {
+    ...fs,
+    renameSync: (from: string, to: string) => {
+      fs.renameSync(from, to);
+      placing.push(`rename to ${to}`);
+    },
+    linkSync: (existing: string, name: string) => {
+      fs.linkSync(existing, name);
+      placing.push(`link ${name}`);
+    },
+    fsyncSync: (fd: number) => {
+      const what = fs.fstatSync(fd).isDirectory() ? "directory" : "file";
+      fs.fsyncSync(fd);
+      placing.push(`fsync ${what}`);
+    },
+  };
+});
 
 const scratch = scratchDir("cli");
 const { path } = scratch;
@@ -26,6 +49,12 @@ describe("fieldnode keygen", () => {
     const pub = JSON.parse(readFileSync(path(`k-${type}.pub`), "utf8"));
     expect(pub).toMatchObject({ format: "fieldnode-public-key", version: 1, algorithm: type === "p256" ? "ecdsa-p256-sha256" : "ed25519", label: "test" });
     expect(run.stdout).toContain(pub.keyId);
+  });
+
+  it("flushes the directory after linking both files into place, so they survive a power cut", async () => {
+    placing.length = 0;
+    expect((await cli("keygen", "--out", path("durable"))).code).toBe(EXIT.ok);
+    expect(placing).toEqual(["fsync file", "fsync file", `link ${path("durable.pem")}`, `link ${path("durable.pub")}`, "fsync directory"]);
   });
 
   it("defaults to ECDSA P-256, and prints JSON on request", async () => {
@@ -103,6 +132,19 @@ describe("fieldnode sign / inspect / verify", () => {
     expect((await cli("verify", "--pub", path("k-ed25519.pub"), "--pub", path("k-p256.pem"), path("app.img"))).code).toBe(EXIT.ok);
   });
 
+  it("flushes the directory after renaming the image into place, so it survives a power cut", async () => {
+    placing.length = 0;
+    expect((await cli("sign", "--key", path("k-p256.pem"), "--version", "1.0.0", path("app.bin"), "--out", path("durable.img"))).code).toBe(EXIT.ok);
+    expect(placing).toEqual(["fsync file", `rename to ${path("durable.img")}`, "fsync directory"]);
+  });
+
+  it("signs the longest version the header holds: 852 characters of pre-release after 1.0.0", async () => {
+    const version = `1.0.0-${"a".repeat(852)}`;
+    expect((await cli("sign", "--key", path("k-p256.pem"), "--version", version, path("app.bin"), "--out", path("long-version.img"))).code).toBe(EXIT.ok);
+    const json = JSON.parse((await cli("inspect", "--json", path("long-version.img"))).stdout);
+    expect(json).toMatchObject({ version, headerLength: 1024 });
+  });
+
   it("signs with Ed25519 keys too", async () => {
     expect((await cli("sign", "--key", path("k-ed25519.pem"), "--version", "1.0.0", path("app.bin"), "--out", path("ed.img"))).code).toBe(EXIT.ok);
     expect((await cli("verify", "--pub", path("k-ed25519.pub"), path("ed.img"))).code).toBe(EXIT.ok);
@@ -151,6 +193,8 @@ describe("fieldnode sign / inspect / verify", () => {
   describe("bad input: a specific message, a non-zero exit, and no file written", () => {
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     writeFileSync(path("rsa.pem"), rsa);
+    const rsaTraditional = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ format: "pem", type: "pkcs1" }).toString();
+    writeFileSync(path("rsa-traditional.pem"), rsaTraditional);
     const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" }).privateKey.export({ format: "pem", type: "sec1" }).toString();
     writeFileSync(path("p384.pem"), p384);
     writeFileSync(path("empty.bin"), new Uint8Array(0));
@@ -163,6 +207,7 @@ describe("fieldnode sign / inspect / verify", () => {
 
     it.each<[string, string[], number, RegExp]>([
       ["RSA key", signArgs({ "--key": path("rsa.pem") }), EXIT.usage, /is an RSA key; fieldnode signs with ECDSA P-256 or Ed25519/],
+      ["traditional RSA key (BEGIN RSA PRIVATE KEY)", signArgs({ "--key": path("rsa-traditional.pem") }), EXIT.usage, /rsa-traditional\.pem is an RSA key; fieldnode signs with ECDSA P-256 or Ed25519 \(make one with: fieldnode keygen/],
       ["P-384 key", signArgs({ "--key": path("p384.pem") }), EXIT.usage, /EC key on secp384r1; fieldnode signs with P-256/],
       ["public key given as the signing key", signArgs({ "--key": path("k-p256.pub") }), EXIT.usage, /not a PEM private key/],
       ["garbage key", signArgs({ "--key": path("garbage.pem") }), EXIT.usage, /not a PEM private key/],
@@ -172,8 +217,14 @@ describe("fieldnode sign / inspect / verify", () => {
       ["version not semver", signArgs({ "--version": "1.2" }), EXIT.usage, /--version: "1\.2" is not a semantic version/],
       ["version with leading zero", signArgs({ "--version": "1.02.0" }), EXIT.usage, /leading zero/],
       ["version too large for the header", signArgs({ "--version": "70000.0.0" }), EXIT.usage, /above 65535/],
+      [
+        "version too long for the header",
+        signArgs({ "--version": `1.0.0-${"a".repeat(900)}` }),
+        EXIT.usage,
+        /--version is 906 characters, too long for the image header \(at most 1024 bytes\): this one may be at most 858 \(its pre-release and build identifiers at most 852 characters together, not 900\)/,
+      ],
       ["security counter not a number", signArgs({ "--security-counter": "ten" }), EXIT.usage, /--security-counter must be a whole number from 0 to 4294967295, got "ten"/],
-      ["security counter negative", signArgs({ "--security-counter": "-1" }), EXIT.usage, /Option '--security-counter' argument is ambiguous/],
+      ["security counter negative", signArgs({ "--security-counter": "-1" }), EXIT.usage, /--security-counter must be a whole number from 0 to 4294967295, got "-1"/],
       ["security counter too large", signArgs({ "--security-counter": "4294967296" }), EXIT.usage, /--security-counter must be/],
       ["bad target", signArgs({ "--target": "ESP32" }), EXIT.usage, /--target "ESP32" must be a chip or chip\/board name/],
       ["payload larger than the partition", signArgs({ "--max-size": "19999" }), EXIT.usage, /is 20000 bytes; the app partition holds 19999 .*TOO_LARGE/],
@@ -215,6 +266,16 @@ describe("fieldnode sign / inspect / verify", () => {
       const run = await cli("verify", ...args);
       expect(run.code).toBe(code);
       expect(run.stderr).toMatch(message);
+    });
+
+    it("a .pub holding an Ed25519 key of small order is refused: signatures under it can be forged", async () => {
+      const identity = new Uint8Array(32);
+      identity[0] = 1;
+      const keyId = createHash("sha256").update(identity).digest("hex").slice(0, 16);
+      writeFileSync(path("small-order.pub"), formatPublicKeyFile({ algorithm: "ed25519", publicKey: identity, keyId }));
+      const run = await cli("verify", "--pub", path("small-order.pub"), path("ed.img"));
+      expect(run.code).toBe(EXIT.usage);
+      expect(run.stderr).toMatch(/small-order\.pub: ed25519 public key is a point of small order/);
     });
 
     it("a .pub whose key id was edited is refused", async () => {

@@ -4,10 +4,16 @@
  * an independent model of the format predicts. The model below is written
  * from docs/ota-image-format.md (check order, field offsets), not from the
  * verifier's code; it sees whole images, the verifier only chunks.
+ *
+ * The keys are fixed and the signers deterministic (support/test-keys.ts), so
+ * the whole sweep follows from SEED: a failure's "#n" replays exactly. Every
+ * tenth mutation also goes through a verifier over the pure-JS port.
  */
-import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
 import { crc32 } from "../../firmware/core/crc32";
 import { toHex } from "../../firmware/crypto/hex";
+import { createPureJsCrypto } from "../../firmware/crypto/pure-js";
 import type { OtaErrorCode } from "../../firmware/ota/errors";
 import { FIELD } from "../../firmware/ota/image-format";
 import { TrustStore } from "../../firmware/ota/trust-store";
@@ -15,24 +21,28 @@ import type { ImageVerifier } from "../../firmware/ota/verifier";
 import { feed, type Recorder } from "./support/feed";
 import { otaFixture } from "./support/fixture";
 import { buildImage, resign, type ImageParts } from "./support/image-builder";
-import type { NodeSigner } from "./support/node-signers";
 import { noise, Prng } from "./support/prng";
+import type { TestKey } from "./support/test-keys";
 
 const SEED = 0x0f1e1d;
 const TOTAL = 10_000;
+/** Every PURE_JS_EVERY-th mutation is also verified over the pure-JS port: 1,000 of them, of every kind. */
+const PURE_JS_EVERY = 10;
 
 const fx = otaFixture();
+/** The same device over the pure-JS port: same keys, same policy. */
+const pure = otaFixture(createPureJsCrypto());
 /** Small on purpose: the sweep is about the header and the boundaries, not about hashing speed. */
 const payload = noise(1536, 99);
 
 interface Base {
   readonly name: string;
-  readonly signer: NodeSigner;
+  readonly signer: TestKey;
   readonly image: Uint8Array;
   readonly headerLength: number;
 }
 
-function base(name: string, signer: NodeSigner): Base {
+function base(name: string, signer: TestKey): Base {
   const image = fx.image(signer, { payload });
   return { name, signer, image, headerLength: image.length - payload.length };
 }
@@ -41,10 +51,10 @@ const BASES = [base("p256", fx.p256), base("ed25519", fx.ed25519)];
 
 /** The device's keys as the model sees them: id → algorithm id (1 ECDSA, 2 Ed25519). */
 const TRUSTED = new Map([
-  [fx.p256.key.keyIdHex, 1],
-  [fx.ed25519.key.keyIdHex, 2],
+  [fx.p256.keyIdHex, 1],
+  [fx.ed25519.keyIdHex, 2],
 ]);
-const REVOKED = new Set([fx.revoked.key.keyIdHex]);
+const REVOKED = new Set([fx.revoked.keyIdHex]);
 
 const HEADER_STAGE = new Set<OtaErrorCode>([
   "BAD_MAGIC", "UNSUPPORTED_VERSION", "MALFORMED_HEADER", "UNSUPPORTED_ALGORITHM", "UNKNOWN_KEY", "KEY_REVOKED",
@@ -153,7 +163,7 @@ function editUnsigned(b: Base, prng: Prng): Mutation | undefined {
   if (name === "keyId" && prng.chance(0.5)) {
     // Another key's id, rather than noise.
     const other = prng.pick([fx.revoked, fx.p256, fx.ed25519, fx.stranger]);
-    image.set(other.key.keyId, at);
+    image.set(other.keyId, at);
   } else if (name === "algorithm" && prng.chance(0.5)) {
     image[at] = b.signer.algorithm === "ed25519" ? 1 : 2;
   } else {
@@ -241,7 +251,13 @@ function editSigned(b: Base, prng: Prng): Mutation {
   }
 }
 
-const withoutOwnKey = new TrustStore(fx.crypto, [fx.stranger, fx.edStranger].map((s) => ({ algorithm: s.algorithm, publicKey: s.publicKey })));
+const strangersOnly = [fx.stranger, fx.edStranger].map((s) => ({ algorithm: s.algorithm, publicKey: s.publicKey }));
+const withoutOwnKey = new TrustStore(fx.crypto, strangersOnly);
+/** The pure-JS device's store for each of the node device's. */
+const PURE_TRUST = new Map<TrustStore, TrustStore>([
+  [fx.trust, pure.trust],
+  [withoutOwnKey, new TrustStore(pure.crypto, strangersOnly)],
+]);
 
 function swapKeys(b: Base, prng: Prng): Mutation {
   const m = (detail: string, image: Uint8Array, expected: OtaErrorCode, trust?: TrustStore): Mutation => ({
@@ -257,11 +273,11 @@ function swapKeys(b: Base, prng: Prng): Mutation {
     case 0:
       return m("signed by an unknown key", fx.image(sameAlgorithmStranger, { payload }), "UNKNOWN_KEY");
     case 1:
-      return m("signed by an unknown key claiming the trusted id", fx.image(sameAlgorithmStranger, { payload, keyId: b.signer.key.keyId }), "BAD_SIGNATURE");
+      return m("signed by an unknown key claiming the trusted id", fx.image(sameAlgorithmStranger, { payload, keyId: b.signer.keyId }), "BAD_SIGNATURE");
     case 2:
       return m("signed by the revoked key", fx.image(fx.revoked, { payload, version: `1.${prng.int(4, 9)}.0` }), "KEY_REVOKED");
     case 3:
-      return m("naming the other algorithm's trusted key", fx.image(b.signer, { payload, keyId: otherTrusted.key.keyId }), "UNKNOWN_KEY");
+      return m("naming the other algorithm's trusted key", fx.image(b.signer, { payload, keyId: otherTrusted.keyId }), "UNKNOWN_KEY");
     case 4:
       return m("verified by a device that does not trust its key", b.image, "UNKNOWN_KEY", withoutOwnKey);
     case 5: {
@@ -291,63 +307,133 @@ const PLAN: ReadonlyArray<[number, (b: Base, prng: Prng) => Mutation | undefined
   [600, swapKeys],
 ];
 
-describe("mutation sweep", () => {
-  it(`refuses ${TOTAL} seeded mutations of valid images, each with the code the format model predicts`, () => {
-    expect(PLAN.reduce((sum, [count]) => sum + count, 0)).toBe(TOTAL);
-    const prng = new Prng(SEED);
-    const verifiers = new Map<TrustStore, { verifier: ImageVerifier; rec: Recorder }>();
-    const verifierFor = (trust: TrustStore) => {
-      let entry = verifiers.get(trust);
-      if (entry === undefined) {
-        entry = fx.verifier({}, trust);
-        verifiers.set(trust, entry);
-      }
-      return entry;
-    };
+interface SweepResult {
+  /** SHA-256 over every mutated image and the verdict on it, in order: equal fingerprints, equal sweeps. */
+  fingerprint: string;
+  done: number;
+  tally: Map<string, number>;
+  byKind: Map<string, number>;
+  wrong: string[];
+  pureJs: { done: number; tally: Map<string, number>; wrong: string[] };
+}
 
-    // The bases themselves pass: every refusal below is the mutation's doing.
-    for (const b of BASES) expect(feed(verifierFor(fx.trust).verifier, b.image, prng).outcome.ok).toBe(true);
+type VerifierFor = (trust: TrustStore) => { verifier: ImageVerifier; rec: Recorder };
 
-    const tally = new Map<string, number>();
-    const byKind = new Map<string, number>();
-    const wrong: string[] = [];
-    let done = 0;
-    for (const [count, mutate] of PLAN) {
-      for (let made = 0; made < count; ) {
-        const b = prng.pick(BASES);
-        const mutation = mutate(b, prng);
-        if (mutation === undefined) continue;
-        made++;
-        done++;
-        const { verifier, rec } = verifierFor(mutation.trust ?? fx.trust);
-        rec.record.header = undefined;
-        rec.record.payloadBytes = 0;
-        rec.record.beforeHeader = false;
-        const { outcome } = feed(verifier, mutation.image, prng, mutation.expectedLength);
-        const got = outcome.ok ? "accepted" : outcome.code;
-        tally.set(got, (tally.get(got) ?? 0) + 1);
-        byKind.set(mutation.kind, (byKind.get(mutation.kind) ?? 0) + 1);
-        if (got !== mutation.expected) wrong.push(`#${done} ${mutation.kind}: ${mutation.detail}: expected ${mutation.expected}, got ${got}`);
-        if (HEADER_STAGE.has(mutation.expected) && (rec.record.payloadBytes > 0 || rec.record.header !== undefined)) {
-          wrong.push(`#${done} ${mutation.kind}: ${mutation.detail}: payload passed on before the header was refused`);
-        }
-        if (rec.record.beforeHeader) wrong.push(`#${done} ${mutation.kind}: payload before header`);
+function verifiersOf(device: typeof fx, storeFor: (trust: TrustStore) => TrustStore): VerifierFor {
+  const verifiers = new Map<TrustStore, { verifier: ImageVerifier; rec: Recorder }>();
+  return (trust) => {
+    let entry = verifiers.get(trust);
+    if (entry === undefined) {
+      entry = device.verifier({}, storeFor(trust));
+      verifiers.set(trust, entry);
+    }
+    return entry;
+  };
+}
+
+/** Streams one mutation through a verifier and returns what it said, and any promise it broke. */
+function check(verifierFor: VerifierFor, mutation: Mutation, prng: Prng, label: string): { got: string; problems: string[] } {
+  const { verifier, rec } = verifierFor(mutation.trust ?? fx.trust);
+  rec.record.header = undefined;
+  rec.record.payloadBytes = 0;
+  rec.record.beforeHeader = false;
+  const { outcome } = feed(verifier, mutation.image, prng, mutation.expectedLength);
+  const got = outcome.ok ? "accepted" : outcome.code;
+  const problems: string[] = [];
+  const what = `${label} ${mutation.kind}: ${mutation.detail}`;
+  if (got !== mutation.expected) problems.push(`${what}: expected ${mutation.expected}, got ${got}`);
+  if (HEADER_STAGE.has(mutation.expected) && (rec.record.payloadBytes > 0 || rec.record.header !== undefined)) {
+    problems.push(`${what}: payload passed on before the header was refused`);
+  }
+  if (rec.record.beforeHeader) problems.push(`${what}: payload before header`);
+  return { got, problems };
+}
+
+/**
+ * The sweep, from SEED alone. One generator makes the mutations and the
+ * node verifier's chunk sizes; the pure-JS verifier chunks with its own, so
+ * checking every tenth mutation there does not change the other nine.
+ */
+function sweep(): SweepResult {
+  const prng = new Prng(SEED);
+  const purePrng = new Prng(SEED ^ 0x5a5a5a5a);
+  const nodeVerifiers = verifiersOf(fx, (trust) => trust);
+  const pureVerifiers = verifiersOf(pure, (trust) => PURE_TRUST.get(trust)!);
+  const fingerprint = createHash("sha256");
+  const result: SweepResult = { fingerprint: "", done: 0, tally: new Map(), byKind: new Map(), wrong: [], pureJs: { done: 0, tally: new Map(), wrong: [] } };
+
+  // The bases themselves pass: every refusal below is the mutation's doing.
+  for (const b of BASES) {
+    if (!feed(nodeVerifiers(fx.trust).verifier, b.image, prng).outcome.ok) result.wrong.push(`base ${b.name} refused by the node port`);
+    if (!feed(pureVerifiers(fx.trust).verifier, b.image, purePrng).outcome.ok) result.pureJs.wrong.push(`base ${b.name} refused by the pure-JS port`);
+  }
+
+  for (const [count, mutate] of PLAN) {
+    for (let made = 0; made < count; ) {
+      const b = prng.pick(BASES);
+      const mutation = mutate(b, prng);
+      if (mutation === undefined) continue;
+      made++;
+      result.done++;
+      const node = check(nodeVerifiers, mutation, prng, `#${result.done}`);
+      fingerprint.update(mutation.image).update(`${mutation.expectedLength ?? "-"} ${node.got}\n`);
+      result.tally.set(node.got, (result.tally.get(node.got) ?? 0) + 1);
+      result.byKind.set(mutation.kind, (result.byKind.get(mutation.kind) ?? 0) + 1);
+      result.wrong.push(...node.problems);
+      if (result.done % PURE_JS_EVERY === 0) {
+        const js = check(pureVerifiers, mutation, purePrng, `#${result.done} (pure-JS port)`);
+        result.pureJs.done++;
+        result.pureJs.tally.set(js.got, (result.pureJs.tally.get(js.got) ?? 0) + 1);
+        result.pureJs.wrong.push(...js.problems);
       }
     }
+  }
+  result.fingerprint = fingerprint.digest("hex");
+  return result;
+}
 
-    const rows = [...tally.entries()].sort((a, b) => b[1] - a[1]).map(([code, n]) => `  ${code.padEnd(22)} ${String(n).padStart(5)}`);
-    const kinds = [...byKind.entries()].map(([kind, n]) => `  ${kind.padEnd(22)} ${String(n).padStart(5)}`);
-    console.log(`mutation sweep (seed 0x${SEED.toString(16)}): ${done} mutations\nby error code:\n${rows.join("\n")}\nby mutation:\n${kinds.join("\n")}`);
+const EVERY_REFUSAL = [
+  "BAD_MAGIC", "UNSUPPORTED_VERSION", "MALFORMED_HEADER", "UNSUPPORTED_ALGORITHM", "UNKNOWN_KEY", "KEY_REVOKED", "BAD_SIGNATURE",
+  "UNSUPPORTED_FIELD", "WRONG_TARGET", "DOWNGRADE", "COUNTER_TOO_LOW", "TOO_LARGE", "LENGTH_MISMATCH", "TRUNCATED",
+  "TRAILING_BYTES", "CRC_MISMATCH", "DIGEST_MISMATCH",
+].sort();
 
-    expect(wrong.slice(0, 20)).toEqual([]);
-    expect(done).toBe(TOTAL);
-    expect(tally.get("accepted")).toBeUndefined();
-    // Every refusal the format defines shows up in the sweep.
-    expect([...tally.keys()].sort()).toEqual(
-      ["BAD_MAGIC", "UNSUPPORTED_VERSION", "MALFORMED_HEADER", "UNSUPPORTED_ALGORITHM", "UNKNOWN_KEY", "KEY_REVOKED", "BAD_SIGNATURE",
-        "UNSUPPORTED_FIELD", "WRONG_TARGET", "DOWNGRADE", "COUNTER_TOO_LOW", "TOO_LARGE", "LENGTH_MISMATCH", "TRUNCATED",
-        "TRAILING_BYTES", "CRC_MISMATCH", "DIGEST_MISMATCH"].sort(),
+const rowsOf = (counts: Map<string, number>): string =>
+  [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `  ${name.padEnd(22)} ${String(n).padStart(5)}`)
+    .join("\n");
+
+describe("mutation sweep", () => {
+  let result: SweepResult;
+  beforeAll(() => {
+    result = sweep();
+    console.log(
+      `mutation sweep (seed 0x${SEED.toString(16)}): ${result.done} mutations, fingerprint ${result.fingerprint.slice(0, 16)}\nby error code:\n${rowsOf(result.tally)}\nby mutation:\n${rowsOf(result.byKind)}\n` +
+        `pure-JS port (every ${PURE_JS_EVERY}th mutation): ${result.pureJs.done} mutations\nby error code:\n${rowsOf(result.pureJs.tally)}`,
     );
+  });
+
+  it(`refuses ${TOTAL} seeded mutations of valid images, each with the code the format model predicts`, () => {
+    expect(PLAN.reduce((sum, [count]) => sum + count, 0)).toBe(TOTAL);
+    expect(result.wrong.slice(0, 20)).toEqual([]);
+    expect(result.done).toBe(TOTAL);
+    expect(result.tally.get("accepted")).toBeUndefined();
+    // Every refusal the format defines shows up in the sweep.
+    expect([...result.tally.keys()].sort()).toEqual(EVERY_REFUSAL);
+  });
+
+  it(`refuses ${TOTAL / PURE_JS_EVERY} of them, of every kind, the same way over the pure-JS crypto port`, () => {
+    expect(result.pureJs.wrong.slice(0, 20)).toEqual([]);
+    expect(result.pureJs.done).toBe(TOTAL / PURE_JS_EVERY);
+    expect(result.pureJs.tally.get("accepted")).toBeUndefined();
+    expect(result.pureJs.tally.get("BAD_SIGNATURE")).toBeGreaterThan(0);
+  });
+
+  it("is determined by its seed: a second sweep makes the same mutations, byte for byte, with the same outcomes", () => {
+    const again = sweep();
+    expect(again.fingerprint).toBe(result.fingerprint);
+    expect(again.pureJs.tally).toEqual(result.pureJs.tally);
   });
 
   it("re-signing an unchanged header keeps it valid, so re-signed mutations fail only for what they edit", () => {

@@ -73,7 +73,9 @@ describe("XS engine suite", () => {
   });
 
   for (const file of files) {
-    it.concurrent(`${file.label}: scenarios agree on XS and Node`, async ({ expect }) => {
+    // XS on this host runs tweetnacl's Ed25519 at about 0.2 s a verification:
+    // the vector file needs tens of seconds alone, more beside other suites.
+    it.concurrent(`${file.label}: scenarios agree on XS and Node`, { timeout: 300_000 }, async ({ expect }) => {
       let script: string;
       try {
         script = await bundleScenarioFile(file.path, { plugins: [await devicePlugin()] });
@@ -84,7 +86,7 @@ describe("XS engine suite", () => {
       }
       const [node, xs] = await Promise.all([
         outcome(runOnNode(script)),
-        outcome(runOnXs(script, { name: file.label })),
+        outcome(runOnXs(script, { name: file.label, timeoutMs: 240_000 })),
       ]);
       const rows = compareOutcomes(file.label, node, xs);
       rowsByFile.set(file.label, rows);

@@ -9,12 +9,41 @@ import { CliError, EXIT } from "../command";
 
 export function parseCommandLine<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs(config);
+    return parseArgs<T>({ ...config, args: joinNegativeValues(config) });
   } catch (error) {
     // util.parseArgs explains over several lines; one line reads better after "fieldnode <command>:".
     const message = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, "").replace(/\s*\n\s*/g, " ").replace(/\.$/, "") : String(error);
     throw new CliError(`${message}; see 'fieldnode ${command} --help'`, EXIT.usage);
   }
+}
+
+/**
+ * "--flag -1" as "--flag=-1" for flags that take a value. util.parseArgs
+ * refuses a value that starts with "-" as "ambiguous", which tells the user
+ * nothing about the flag; given the value, the command's own check can say
+ * what range it accepts. Option names never start with a digit, so nothing
+ * that could be an option is swallowed.
+ */
+function joinNegativeValues(config: ParseArgsConfig): string[] | undefined {
+  const args = config.args;
+  if (args === undefined) return undefined;
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    const takesValue = arg.startsWith("--") && config.options?.[arg.slice(2)]?.type === "string";
+    if (takesValue && next !== undefined && /^-[0-9.]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 /** A flag that must be given. */

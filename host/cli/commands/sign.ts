@@ -1,6 +1,7 @@
 import { CliError, EXIT, type Command } from "../command";
 import { registerCommand } from "../main";
-import { TARGET_LENGTH, TARGET_PATTERN } from "../../../firmware/ota/image-format";
+import { MAX_HEADER_LENGTH, TARGET_LENGTH, TARGET_PATTERN } from "../../../firmware/ota/image-format";
+import { versionIdentifierLength, versionIdentifierRoom } from "../../../firmware/ota/header-codec";
 import { formatSemver, parseSemver } from "../../../firmware/ota/semver";
 import { writeFileAtomic } from "../../keys/atomic-write";
 import { signImage } from "../../keys/image-signing";
@@ -51,6 +52,16 @@ export const signCommand: Command = {
 
     const version = parseSemver(versionText);
     if (typeof version === "string") throw new CliError(`--version: ${version}`, EXIT.usage);
+    const identifiers = versionIdentifierLength(version);
+    const room = versionIdentifierRoom(version);
+    if (identifiers > room) {
+      const length = formatSemver(version).length;
+      throw new CliError(
+        `--version is ${length} characters, too long for the image header (at most ${MAX_HEADER_LENGTH} bytes): this one may be at most ${length - identifiers + room} ` +
+          `(its pre-release and build identifiers at most ${room} characters together, not ${identifiers})`,
+        EXIT.usage,
+      );
+    }
     const securityCounter = integerOption("sign", "--security-counter", values["security-counter"], 0, 0xffffffff);
     const target = values.target as string;
     if (target.length > TARGET_LENGTH || !TARGET_PATTERN.test(target)) {
@@ -78,7 +89,14 @@ export const signCommand: Command = {
       );
     }
 
-    const image = signImage({ payload, version, securityCounter, target }, key);
+    let image: Uint8Array;
+    try {
+      image = signImage({ payload, version, securityCounter, target }, key);
+    } catch (error) {
+      // encodeHeader's last word on a field the format cannot hold; the checks above should have said it first.
+      if (error instanceof RangeError) throw new CliError(`cannot sign: ${error.message}`, EXIT.usage);
+      throw error;
+    }
     try {
       writeFileAtomic({ path: out, data: image, mode: 0o644 });
     } catch (error) {

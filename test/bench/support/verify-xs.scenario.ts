@@ -1,16 +1,16 @@
 /**
  * The verify benchmark's XS half: bundled by test/bench/verify.bench.ts and
  * run in a real XS worker. Builds a 4 MiB image in the engine, then times a
- * bare SHA-256 of its bytes, CRC-32 alone, and the streaming verifier over the same bytes,
- * both in 64 KiB chunks, with XS's own clock.
+ * bare SHA-256 of its bytes (the port's own, @noble/hashes), CRC-32 alone,
+ * and the streaming verifier over the same bytes, all in 64 KiB chunks, with
+ * XS's own clock.
  */
 import { createPureJsCrypto } from "../../../firmware/crypto/pure-js";
-import { Sha256Js } from "../../../firmware/crypto/sha256";
 import { TrustStore } from "../../../firmware/ota/trust-store";
 import { ImageVerifier } from "../../../firmware/ota/verifier";
 import { buildImage } from "../../ota/support/image-builder";
-import { signP256ForTests, TEST_P256_PUBLIC } from "../../ota/support/p256-test-signer";
 import { noise } from "../../ota/support/prng";
+import { testKey } from "../../ota/support/test-keys";
 
 declare const performance: { now(): number };
 
@@ -19,13 +19,13 @@ const CHUNK = 64 * 1024;
 export const scenarios = {
   verify4MiB() {
     const crypto = createPureJsCrypto();
-    const signer = { algorithm: "ecdsa-p256-sha256" as const, publicKey: TEST_P256_PUBLIC, sign: (m: Uint8Array) => signP256ForTests(m) };
+    const signer = testKey("ecdsa-p256-sha256", "bench");
     const image = buildImage(crypto, signer, { payload: noise(4 * 1024 * 1024, 4), version: "1.0.0" });
     const trust = new TrustStore(crypto, [{ algorithm: signer.algorithm, publicKey: signer.publicKey }]);
     const policy = { target: null, currentVersion: null, minSecurityCounter: 0, allowDowngrade: false, maxPayloadLength: image.length };
 
     // Alternated, median of three: XS timings on a shared machine wander by a third from run to run.
-    const sha = new Sha256Js();
+    const sha = crypto.createSha256();
     const digest = new Uint8Array(32);
     const verifier = new ImageVerifier({ crypto, trust, policy });
     const bare: number[] = [];

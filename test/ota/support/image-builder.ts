@@ -1,7 +1,7 @@
 /**
  * Builds signed images from parts with nothing but the firmware's own code
- * and a crypto port, so it runs in the XS engine too. Node-side tests sign
- * with real keys (host/keys); XS scenarios with p256-test-signer.ts.
+ * and a crypto port, so it runs in the XS engine too; tests sign with the
+ * fixed keys of test-keys.ts.
  */
 import { SIGNATURE_LENGTH, type CryptoPort, type SignatureAlgorithm } from "../../../firmware/crypto/crypto-port";
 import { encodeHeader } from "../../../firmware/ota/header-codec";

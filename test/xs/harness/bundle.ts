@@ -53,6 +53,35 @@ const rejectNodeBuiltins: esbuild.Plugin = {
   },
 };
 
+/**
+ * tweetnacl picks its random source at load with `require("crypto")`. The
+ * engines have no such module, and the code bundled here only verifies,
+ * which needs no randomness: the require gets an empty module, so tweetnacl
+ * installs no generator and any call that would need one throws ("no PRNG").
+ */
+const stubTweetnaclRandomSource: esbuild.Plugin = {
+  name: "fieldnode-stub-tweetnacl-random-source",
+  setup(build) {
+    build.onResolve({ filter: /^crypto$/ }, (args) => {
+      if (args.kind !== "require-call" || !/[\\/]node_modules[\\/]tweetnacl[\\/]/.test(args.importer)) return undefined;
+      return { path: "tweetnacl-random-source", namespace: "fieldnode-stub" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "fieldnode-stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+  },
+};
+
+/**
+ * Language features lowered for every bundle, however recent the target.
+ * XS refuses a class whose static initializer constructs an instance of the
+ * class while it also declares instance fields ("ReferenceError: Point: get
+ * ?: not initialized yet"), which is how @noble/curves defines Point.BASE and
+ * Point.ZERO. Lowering static fields alone turns them into assignments after
+ * the class body; instance fields and private `#x` members stay native, so
+ * the firmware runs on XS as written (a target of es2020 would turn every
+ * private field into a WeakMap and change what the suite measures).
+ */
+const SUPPORTED: Readonly<Record<string, boolean>> = { "class-static-field": false };
+
 export async function bundleForEngines(options: BundleOptions): Promise<string> {
   let result: esbuild.BuildResult<{ write: false }>;
   try {
@@ -62,6 +91,7 @@ export async function bundleForEngines(options: BundleOptions): Promise<string> 
       format: "iife",
       platform: "neutral",
       target: "es2022",
+      supported: SUPPORTED,
       write: false,
       // "neutral" reads no package.json main fields by default; without these a
       // dependency that has no "exports" map would not resolve at all.
@@ -70,7 +100,7 @@ export async function bundleForEngines(options: BundleOptions): Promise<string> 
       alias: options.alias ?? {},
       // Caller plugins first: one that deliberately stubs a built-in wins over
       // the guard, because then the built-in is not in the bundle.
-      plugins: [...(options.plugins ?? []), rejectNodeBuiltins],
+      plugins: [...(options.plugins ?? []), stubTweetnaclRandomSource, rejectNodeBuiltins],
       logLevel: "silent",
       legalComments: "none",
     });

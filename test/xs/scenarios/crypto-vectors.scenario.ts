@@ -1,11 +1,20 @@
 /**
- * The pure-JS crypto port inside the engines: every Wycheproof vector
- * (ECDSA P-256/SHA-256 in P1363 and DER form, Ed25519) and the FIPS 180-4
- * SHA-256 examples. A wrong verdict throws, so a result that is equal on
- * both engines but wrong still fails the suite.
+ * The pure-JS crypto port inside the engines (@noble/hashes, @noble/curves,
+ * tweetnacl, bundled as test/xs/harness/bundle.ts does): every Wycheproof
+ * vector (ECDSA P-256/SHA-256 in P1363 and DER form, Ed25519) and the
+ * FIPS 180-4 SHA-256 examples; then the device port's BigInt checks over the
+ * same ECDSA P1363 and Ed25519 vectors. A wrong verdict throws, so a result that is
+ * equal on both engines but wrong still fails the suite. The slowest file of
+ * the suite on XS: tweetnacl's float-limb arithmetic costs ~0.2 s per
+ * Ed25519 verification there.
  */
-import { createPureJsCrypto } from "../../../firmware/crypto/pure-js";
+import { crc32 } from "../../../firmware/core/crc32";
+import type { CryptoPort } from "../../../firmware/crypto/crypto-port";
 import { toHex } from "../../../firmware/crypto/hex";
+import { portableVerify } from "../../../firmware/crypto/portable-verify";
+import { createPureJsCrypto } from "../../../firmware/crypto/pure-js";
+import { Sha256Js } from "../../../firmware/crypto/sha256";
+import { nobleMulAdd } from "../../crypto/support/noble-mul-add";
 import { loadVectors, runVectors, type VectorForm } from "../../crypto/support/wycheproof";
 import ecdsaDer from "../../vectors/wycheproof/ecdsa_secp256r1_sha256_test.json";
 import ecdsaP1363 from "../../vectors/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json";
@@ -13,8 +22,21 @@ import ed25519 from "../../vectors/wycheproof/ed25519_test.json";
 
 const port = createPureJsCrypto();
 
-function wycheproof(form: VectorForm, json: unknown) {
-  const tally = runVectors(port, form, loadVectors(form, json));
+/**
+ * The device port's own checks (firmware/crypto/ecdsa-p256.ts, ed25519.ts)
+ * with noble standing in for Moddable's native EC multiply: the code the
+ * ESP32 runs, on the engine it runs on. (The XS suite's "ec" fake has no
+ * arithmetic, so createEsp32Crypto itself cannot verify here.)
+ */
+const deviceChecks: CryptoPort = {
+  name: "esp32 checks",
+  crc32: (data, seed) => crc32(data, seed),
+  createSha256: () => new Sha256Js(),
+  verify: portableVerify(new Sha256Js(), nobleMulAdd),
+};
+
+function wycheproof(form: VectorForm, json: unknown, through: CryptoPort = port) {
+  const tally = runVectors(through, form, loadVectors(form, json));
   if (tally.failures.length > 0) throw new Error(`${form}: ${tally.failures.length} wrong verdicts, first: ${tally.failures.slice(0, 3).join("; ")}`);
   return { total: tally.total, passed: tally.passed, valid: tally.valid, invalid: tally.invalid, acceptable: tally.acceptable };
 }
@@ -29,6 +51,8 @@ export const scenarios = {
   ecdsaP1363: () => wycheproof("ecdsa-p1363", ecdsaP1363),
   ecdsaDer: () => wycheproof("ecdsa-der", ecdsaDer),
   ed25519: () => wycheproof("ed25519", ed25519),
+  ecdsaP1363DeviceChecks: () => wycheproof("ecdsa-p1363", ecdsaP1363, deviceChecks),
+  ed25519DeviceChecks: () => wycheproof("ed25519", ed25519, deviceChecks),
 
   sha256Fips180Examples() {
     const cases: Array<[Uint8Array, string]> = [
