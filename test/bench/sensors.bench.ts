@@ -49,7 +49,7 @@ import { provisionFactoryImage } from "../../sim/device/provision";
 import { SimDevice } from "../../sim/device/sim-device";
 import { NorFlash } from "../../sim/flash/nor-flash";
 import { startModbusAccess } from "../../sim/serial/modbus-access";
-import { measure, type Which } from "../sensors/bench-workload";
+import { SAMPLES, measure, type Which } from "../sensors/bench-workload";
 import { bundleScenarioFile, runOnXs } from "../xs/harness/index";
 
 const WORKLOAD = fileURLToPath(new URL("../sensors/bench-workload.ts", import.meta.url));
@@ -78,7 +78,7 @@ async function cpuPerSample(): Promise<string[][]> {
   }
   const rows: string[][] = [];
   for (const which of ["loop", "sht3x", "bmp280"] as Which[]) {
-    const node = measure(which, which === "loop" ? 200_000 : 100_000, cpuMs);
+    const node = measure(which, SAMPLES[which], cpuMs);
     const onXs = xs.get(which)!;
     if (JSON.stringify(node.values) !== JSON.stringify(onXs.values)) throw new Error(`${which}: XS computed ${onXs.values}, Node ${node.values}`);
     rows.push([which, fmt(node.usPerSample), fmt(onXs.usPerSample), `${(onXs.usPerSample / node.usPerSample).toFixed(1)}×`, `${((onXs.usPerSample / 1000 / SLOT_MS) * 100).toFixed(2)}%`]);

@@ -43,8 +43,11 @@ function clock(): () => number {
   return performance !== undefined ? () => performance.now() : () => Date.now();
 }
 
+/** Samples measured per sensor, the same on both engines so their final values can be compared. */
+export const SAMPLES: Readonly<Record<Which, number>> = { loop: 100_000, sht3x: 50_000, bmp280: 50_000 };
+
 export const scenarios = {
-  loop: () => measure("loop", 100_000, clock()),
-  sht3x: () => measure("sht3x", 50_000, clock()),
-  bmp280: () => measure("bmp280", 50_000, clock()),
+  loop: () => measure("loop", SAMPLES.loop, clock()),
+  sht3x: () => measure("sht3x", SAMPLES.sht3x, clock()),
+  bmp280: () => measure("bmp280", SAMPLES.bmp280, clock()),
 };
