@@ -79,7 +79,7 @@ export interface Bmp280Options extends Bmp280Configuration {
   sensor: I2CBusSpec & { address?: number; hz?: number; timeout?: number };
   /** Moddable's timer: the start-up wait and the NVM polls. */
   timer: TimerService;
-  /** Time.ticks: when each conversion starts. */
+  /** The host clock: when each conversion starts. */
   clock: Clock;
 }
 

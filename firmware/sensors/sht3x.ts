@@ -111,7 +111,7 @@ export interface Sht3xOptions extends Sht3xConfiguration {
   sensor: I2CBusSpec & { address?: number; hz?: number; timeout?: number };
   /** Moddable's timer: the waits between commands. */
   timer: TimerService;
-  /** Time.ticks: when each conversion starts. */
+  /** The host clock: when each conversion starts. */
   clock: Clock;
 }
 
