@@ -8,6 +8,15 @@ export interface TimerId {
 
 export type TimerCallback = (id: TimerId) => void;
 
+/**
+ * The interval to give a timer that must not fire before `ms` have passed: a
+ * Moddable timer set for n ms fires once the ms tick count has advanced by n,
+ * which can be up to 1 ms sooner than n ms after the call.
+ */
+export function atLeastMs(ms: number): number {
+  return Math.ceil(ms) + 1;
+}
+
 export interface TimerService {
   set(callback: TimerCallback, interval?: number, repeat?: number): TimerId;
   repeat(callback: TimerCallback, interval: number): TimerId;

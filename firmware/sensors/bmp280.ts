@@ -22,7 +22,7 @@
  * §8.1); pressure in Pa, temperature in °C, as the ECMA-419 Barometer and
  * Thermometer classes report them. The returned sample object is reused.
  */
-import type { Clock, TimerId, TimerService } from "../host/timer";
+import { atLeastMs, type Clock, type TimerId, type TimerService } from "../host/timer";
 import { i2cFailure } from "./bus";
 import type { I2CBusSpec, I2CIO } from "./io";
 import { SensorError } from "./quality";
@@ -155,11 +155,6 @@ export function bmp280MinimumInterval(temperatureOversampling: number, pressureO
   return Math.ceil(bmp280MeasurementMs(temperatureOversampling, pressureOversampling));
 }
 
-/** See sht3x.ts: a Moddable timer for n ms can fire up to 1 ms early. */
-function timerMs(ms: number): number {
-  return Math.ceil(ms) + 1;
-}
-
 function hex2(value: number): string {
   return value.toString(16).padStart(2, "0");
 }
@@ -218,7 +213,7 @@ export class BMP280 {
       io.close();
       throw error;
     }
-    this.#timerId = this.#timer.set(() => this.#starting(), timerMs(BMP280_STARTUP_MS));
+    this.#timerId = this.#timer.set(() => this.#starting(), atLeastMs(BMP280_STARTUP_MS));
   }
 
   /** The trimming coefficients read from this chip; undefined until the chip has been set up. */
@@ -319,7 +314,7 @@ export class BMP280 {
       return;
     }
     if (++this.#polls < BMP280_NVM_POLLS) {
-      this.#timer.schedule(this.#timerId, timerMs(1));
+      this.#timer.schedule(this.#timerId, atLeastMs(1));
       return;
     }
     this.#fail(unreachable ?? new SensorError("bus-error", `BMP280: NVM copy (im_update) still running after ${BMP280_NVM_POLLS} status reads`));

@@ -32,7 +32,7 @@
  * "crc-error" SensorError. The returned sample object is reused by every
  * call, and "not ready" allocates nothing.
  */
-import type { Clock, TimerId, TimerService } from "../host/timer";
+import { atLeastMs, type Clock, type TimerId, type TimerService } from "../host/timer";
 import { i2cFailure, i2cPresent } from "./bus";
 import { crc8 } from "./crc8";
 import type { I2CBusSpec, I2CIO } from "./io";
@@ -145,17 +145,9 @@ export function sht3xMinimumInterval(mode: Sht3xMode, repeatability: Sht3xRepeat
   return mode === "single-shot" ? SHT3X_MEASUREMENT_MS[repeatability] : Math.ceil(1000 / rate);
 }
 
-/**
- * A Moddable timer set for n ms fires when the ms tick count has advanced by
- * n, which can be up to 1 ms sooner than n ms after the call.
- */
-function timerMs(ms: number): number {
-  return Math.ceil(ms) + 1;
-}
-
-const GAP = timerMs(SHT3X_IDLE_MS);
-const AFTER_BREAK = timerMs(SHT3X_BREAK_MS);
-const AFTER_RESET = timerMs(SHT3X_SOFT_RESET_MS);
+const GAP = atLeastMs(SHT3X_IDLE_MS);
+const AFTER_BREAK = atLeastMs(SHT3X_BREAK_MS);
+const AFTER_RESET = atLeastMs(SHT3X_SOFT_RESET_MS);
 
 const REPEATABILITY_INDEX: Readonly<Record<Sht3xRepeatability, number>> = { high: 0, medium: 1, low: 2 };
 const SINGLE_SHOT: readonly number[] = [Sht3xCommand.SingleShotHigh, Sht3xCommand.SingleShotMedium, Sht3xCommand.SingleShotLow];
@@ -418,7 +410,7 @@ export class SHT3x {
     const now = this.#clock.ticks();
     let at = this.#lastCommandAt + GAP;
     if (this.#converting) {
-      const end = this.#startedAt + timerMs(SHT3X_MEASUREMENT_MS[this.#repeatability]);
+      const end = this.#startedAt + atLeastMs(SHT3X_MEASUREMENT_MS[this.#repeatability]);
       if (end > at) at = end;
     }
     return at > now ? at - now : 0;

@@ -19,6 +19,7 @@ import device from "embedded:provider/builtin";
 import FFI from "mc/ffi";
 import type { SerialIO, SerialOptions, SerialPortDescription } from "../../host/io";
 import { SERIAL_FRAMING, SERIAL_OVERRUN, SERIAL_PARITY } from "../../host/io";
+import { characterBits } from "../../modbus/timing";
 
 const natives = new FFI();
 
@@ -76,7 +77,7 @@ class Esp32Serial implements SerialIO {
     }
     this.#rs485 = options.requestToSend !== undefined;
     if (this.#rs485) {
-      const bits = 1 + 8 + (options.parity === undefined || options.parity === "none" ? 0 : 1) + (options.stopBits ?? 1);
+      const bits = characterBits({ baud: options.baud, parity: options.parity ?? "none", stopBits: options.stopBits ?? 1 });
       const quarterCharacterUs = Math.max(20, Math.floor((bits * 1e6) / options.baud / 4));
       const rs485 = rs485Begin.call(natives, port, options.requestToSend!, quarterCharacterUs) as number;
       if (rs485 !== 0) {
